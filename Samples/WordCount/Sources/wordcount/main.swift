@@ -1,0 +1,69 @@
+import Foundation
+import Monomyth
+import WordCountPipeline
+
+let usage = """
+    Usage: wordcount [--input FILE] [--db PATH] [--map-instances N]
+
+    Counts the words of FILE (default: the bundled text of Moby-Dick) with the
+    WordCount pipeline, embedded in this process, and stores them in the SQLite
+    database PATH (default: word-counts.sqlite), table word_counts. Any counts
+    already in PATH are replaced.
+    """
+
+struct Options {
+    var input = bundledText.path
+    var database = "word-counts.sqlite"
+    var mapInstances = 2
+}
+
+func parse(_ arguments: [String]) -> Options? {
+    var options = Options()
+    var rest = arguments[...]
+    while let flag = rest.popFirst() {
+        if flag == "--help" || flag == "-h" {
+            print(usage)
+            exit(0)
+        }
+        guard let value = rest.popFirst() else {
+            fail("\(flag) needs a value", code: 2)
+        }
+        switch flag {
+        case "--input": options.input = value
+        case "--db": options.database = value
+        case "--map-instances":
+            guard let count = Int(value), count >= 1 else { fail("--map-instances needs a whole number ≥ 1, got '\(value)'", code: 2) }
+            options.mapInstances = count
+        default: fail("unknown option \(flag)\n\n\(usage)", code: 2)
+        }
+    }
+    return options
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("wordcount: \(message)\n".utf8))
+    exit(code)
+}
+
+guard let options = parse(Array(CommandLine.arguments.dropFirst())) else { exit(2) }
+do {
+    try CountsStore.reset(path: options.database)
+    let run = try LocalRun(wordCountPipeline(
+        input: options.input, database: options.database, mapInstances: options.mapInstances))
+    try run.start()
+    let report = try run.wait()
+    let summary = try CountsStore.summary(path: options.database)
+    print("Counted \(options.input)")
+    print("total words:    \(summary.totalWords)")
+    print("distinct words: \(summary.distinctWords)")
+    print("top \(summary.top.count):")
+    for (rank, entry) in summary.top.enumerated() {
+        print("  \(String(rank + 1).padding(toLength: 3, withPad: " ", startingAt: 0)) \(entry.word.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.count)")
+    }
+    let failed = report.failed.values.reduce(0, +)
+    print("messages failed: \(failed)")
+    print("counts stored in \(options.database), table word_counts")
+    if failed > 0 { fail("\(failed) messages failed; see the fail queues", code: 1) }
+} catch {
+    fail("\(error)", code: 1)
+}
