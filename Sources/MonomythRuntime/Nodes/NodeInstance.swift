@@ -88,7 +88,7 @@ public final class NodeInstance: Sendable {
         do {
             exit = try connectAndLoop(body.work.step)
         } catch {
-            exit = .failed("node \(id) stopped on a data-stream error: \(error)")
+            exit = .failed("node \(id) stopped: \(error)")
         }
         do {
             try body.stop()

@@ -25,6 +25,9 @@ func parse(_ arguments: [String]) -> Options? {
             print(usage)
             exit(0)
         }
+        guard ["--input", "--db", "--map-instances"].contains(flag) else {
+            fail("unknown option \(flag)\n\n\(usage)", code: 2)
+        }
         guard let value = rest.popFirst() else {
             fail("\(flag) needs a value", code: 2)
         }
@@ -34,7 +37,7 @@ func parse(_ arguments: [String]) -> Options? {
         case "--map-instances":
             guard let count = Int(value), count >= 1 else { fail("--map-instances needs a whole number ≥ 1, got '\(value)'", code: 2) }
             options.mapInstances = count
-        default: fail("unknown option \(flag)\n\n\(usage)", code: 2)
+        default: break
         }
     }
     return options
