@@ -151,11 +151,13 @@ public final class NodeInstance: Sendable {
                 continue
             }
             var outgoing: [Outgoing] = []
-            var processed = 0, failed = 0, dropped = 0
+            var done: [UInt64] = [], failedTags: [UInt64] = []
+            var processed = 0, dropped = 0
             for delivery in deliveries {
                 let message = delivery.message
                 if message.body.isEmpty {
                     dropped += 1
+                    done.append(delivery.tag)
                     continue
                 }
                 do {
@@ -166,16 +168,21 @@ public final class NodeInstance: Sendable {
                         }
                     }
                     processed += 1
+                    done.append(delivery.tag)
                 } catch {
-                    failed += 1
+                    failedTags.append(delivery.tag)
                     Log.debug("message \(message.id) failed: \(error.reason)", from: id)
                     outgoing.append(Outgoing(queue: recipe.failQueue, message: failedCopy(of: message, reason: error.reason)))
                 }
             }
+            // Acknowledge only once everything placed is held by the stream;
+            // failed messages are already on the fail queue, so they are
+            // rejected without requeueing.
             try connection.publish(outgoing)
-            try connection.ack(deliveries.map(\.tag))
+            if !done.isEmpty { try connection.ack(done) }
+            if !failedTags.isEmpty { try connection.nack(failedTags, requeue: false) }
             counters.processed.add(processed, ordering: .relaxed)
-            counters.failed.add(failed, ordering: .relaxed)
+            counters.failed.add(failedTags.count, ordering: .relaxed)
             counters.dropped.add(dropped, ordering: .relaxed)
             counters.batches.add(1, ordering: .relaxed)
         }
