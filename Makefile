@@ -3,7 +3,7 @@
 #   make test        runs every test
 # Each first installs the Debian packages that are missing.
 
-PACKAGES := libsqlite3-dev
+PACKAGES := libsqlite3-dev libzmq3-dev
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: deps wordcount test

@@ -12,10 +12,41 @@ let package = Package(
         // The pure core: DSL, pipeline graph, payload coding, completion rules.
         // No C library, no socket, no thread.
         .target(name: "MonomythCore"),
-        // Node threads, data streams and the embedded runner.
+        // Node threads and data streams.
         .target(name: "MonomythRuntime", dependencies: ["MonomythCore"]),
-        // What users import: re-exports the core and the runtime.
-        .target(name: "Monomyth", dependencies: ["MonomythCore", "MonomythRuntime"]),
+
+        // MMOP, the orchestration protocol: messages and their frames (pure).
+        .target(name: "MonomythMMOP", dependencies: ["MonomythCore"]),
+        // A thin Swift layer over libzmq.
+        .systemLibrary(
+            name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "MonomythZeroMQ", dependencies: ["CZeroMQ"]),
+        // The master: recipes, cluster state, placement, completion cascade.
+        .target(
+            name: "MonomythMaster",
+            dependencies: ["MonomythCore", "MonomythMMOP", "MonomythRuntime", "MonomythZeroMQ", "CZeroMQ"]),
+        // The worker: starts and stops node threads as the master says.
+        .target(
+            name: "MonomythWorker",
+            dependencies: ["MonomythCore", "MonomythMMOP", "MonomythRuntime", "MonomythZeroMQ", "CZeroMQ"]),
+        // Control clients: requests to a master, and the job driver.
+        .target(name: "MonomythControl", dependencies: ["MonomythCore", "MonomythMMOP", "MonomythZeroMQ"]),
+        // A master, workers and a driver in one process.
+        .target(
+            name: "MonomythEmbedded",
+            dependencies: [
+                "MonomythCore", "MonomythRuntime", "MonomythMaster", "MonomythWorker", "MonomythControl",
+                "MonomythZeroMQ",
+            ]),
+
+        // What users import: re-exports everything above.
+        .target(
+            name: "Monomyth",
+            dependencies: [
+                "MonomythCore", "MonomythRuntime", "MonomythMMOP", "MonomythZeroMQ", "MonomythMaster",
+                "MonomythWorker", "MonomythControl", "MonomythEmbedded",
+            ]),
         // What users import from their test targets: run pipelines in-process.
         .target(name: "MonomythTesting", dependencies: ["Monomyth"]),
 
@@ -34,6 +65,7 @@ let package = Package(
 
         .testTarget(name: "MonomythCoreTests", dependencies: ["MonomythCore"]),
         .testTarget(name: "MonomythRuntimeTests", dependencies: ["Monomyth", "MonomythTesting"]),
+        .testTarget(name: "MonomythMMOPTests", dependencies: ["Monomyth", "CZeroMQ"]),
         .testTarget(name: "WordCountTests", dependencies: ["WordCountPipeline", "MonomythTesting"]),
     ]
 )
