@@ -11,6 +11,7 @@ import CZeroMQ
 /// serving. A worker that cannot be reached when the master sends to it is
 /// forgotten, and the message that needed it is handled again.
 public final class Master: Sendable {
+    /// The bound endpoint, a wildcard port resolved.
     public let endpoint: String
     private let service: ServiceThread
     private let snapshot: Guarded<MasterState>
@@ -18,7 +19,7 @@ public final class Master: Sendable {
     /// Binds `endpoint` (e.g. `tcp://*:5555` or `inproc://master`) and starts
     /// serving; throws if the endpoint cannot be bound.
     public init(graph: PipelineGraph, endpoint: String, context: ZMQContext) throws {
-        self.endpoint = endpoint
+        let bound = Guarded(endpoint)
         let snapshot = Guarded(MasterState(graph: graph))
         self.snapshot = snapshot
         service = try ServiceThread.start(name: "master") { service in
@@ -27,8 +28,10 @@ public final class Master: Sendable {
             try socket.setOption(ZMQ_ROUTER_HANDOVER, 1)
             try socket.setOption(ZMQ_ROUTER_MANDATORY, 1)
             try socket.bind(endpoint)
+            let resolved = try socket.lastEndpoint()
+            bound.update { $0 = resolved }
             service.ready()
-            Log.info("listening on \(endpoint)", from: "master")
+            Log.info("listening on \(resolved)", from: "master")
             var state = MasterState(graph: graph)
             while !service.isStopRequested {
                 do {
@@ -40,6 +43,7 @@ public final class Master: Sendable {
                 }
             }
         }
+        self.endpoint = bound.current
     }
 
     /// The master's state as of its last message.

@@ -34,6 +34,17 @@ public enum Log {
     private static func write(_ level: Level, _ message: () -> String, _ origin: String) {
         guard level >= threshold else { return }
         let stamp = Date().formatted(.iso8601)
-        FileHandle.standardError.write(Data("\(stamp) \(level) [\(origin)] \(message())\n".utf8))
+        let line = "\(stamp) \(level) [\(origin)] \(escapingControlCharacters(message()))\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Keeps bytes a peer sent from writing control sequences into the log.
+    private static func escapingControlCharacters(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return String(text.unicodeScalars.map { isControl($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control
     }
 }

@@ -1,0 +1,91 @@
+import Monomyth
+import Testing
+
+/// Three chained node types: A → B → C.
+func chainGraph(instances: Int = 1) throws -> PipelineGraph {
+    try Pipeline("abc") {
+        Source("a", items: [1, 2, 3])
+        Stage("b") { (n: Int) in n }.instances(instances)
+        Sink("c") { (_: Int) in }
+    }.graph()
+}
+
+@Suite struct MasterStateTests {
+    @Test func placementFollowsTheLeastLoadedRule() throws {
+        var state = MasterState(graph: try chainGraph())
+        for worker in ["w1", "w2", "w3"] { _ = state.handle(.ready, from: worker) }
+        func place(_ type: String) -> String? {
+            state.handle(.startNodeRequest(type: type), from: "client").first { $0.message.command == "START-NODE" }?.to
+        }
+        // Fewest of the type, then fewest overall, then earliest registered.
+        #expect(place("C") == "w1")
+        #expect(place("B") == "w2")
+        #expect(place("B") == "w3")
+        #expect(place("B") == "w1", "the only worker without a B")
+        #expect(place("A") == "w2", "w2 and w3 carry one node each, w1 two")
+        #expect(place("C") == "w3", "fewest C: w2 and w3; fewest overall: w3")
+        let info = Dictionary(uniqueKeysWithValues: state.workerInfo.map { ($0.workerID, $0.nodes.map(\.nodeCount).reduce(0, +)) })
+        #expect(info == ["w1": 2, "w2": 2, "w3": 2])
+    }
+
+    @Test func refusalsCarryHTTPStatusCodes() throws {
+        var state = MasterState(graph: try chainGraph())
+        #expect(state.handle(.startNodeRequest(type: "B"), from: "c") ==
+            [Envelope(to: "c", .startNodeRequestFailure(reason: "no worker is connected", statusCode: 503))])
+        _ = state.handle(.ready, from: "w1")
+        #expect(state.handle(.startNodeRequest(type: "NOPE"), from: "c") ==
+            [Envelope(to: "c", .startNodeRequestFailure(reason: "unknown recipe type: NOPE", statusCode: 400))])
+        #expect(state.handle(.stopWorkerRequest(workerID: "w9"), from: "c") ==
+            [Envelope(to: "c", .stopWorkerRequestFailure(reason: "unknown worker id: w9", statusCode: 400))])
+        #expect(state.handle(.stopWorkerRequest(workerID: "w1"), from: "c") ==
+            [Envelope(to: "w1", .shutdown), Envelope(to: "c", .stopWorkerRequestSuccess)])
+        #expect(state.workerIDs.isEmpty)
+    }
+
+    @Test func countsFollowTheWorkersReports() throws {
+        var state = MasterState(graph: try chainGraph())
+        _ = state.handle(.ready, from: "w1")
+        _ = state.handle(.startNodeRequest(type: "B"), from: "c")
+        _ = state.handle(.startNodeRequest(type: "B"), from: "c")
+        #expect(state.recipeInfo.first { $0.type == "B" }?.counts == RecipeInfo.Counts(running: 0, queued: 2))
+        _ = state.handle(.startNodeSuccess(type: "B"), from: "w1")
+        _ = state.handle(.startNodeFailure(type: "B", category: "recipe build", reason: "bad"), from: "w1")
+        let b = try #require(state.recipeInfo.first { $0.type == "B" })
+        #expect(b.counts == RecipeInfo.Counts(running: 1, queued: 0, completed: 0, failed: 1))
+        #expect(b.lastFailure == "recipe build: bad")
+        #expect(state.recipeInfo.map(\.type) == ["A", "B", "C"], "every recipe, started or not")
+    }
+
+    @Test func completionCascadesDownThePipelineToEveryWorker() throws {
+        var state = MasterState(graph: try chainGraph(instances: 2))
+        for worker in ["w1", "w2"] { _ = state.handle(.ready, from: worker) }
+        var placed: [String: [String]] = [:]
+        for type in ["C", "B", "B", "A"] {
+            let to = state.handle(.startNodeRequest(type: type), from: "c")[0].to
+            placed[type, default: []].append(to)
+            _ = state.handle(.startNodeSuccess(type: type), from: to)
+        }
+        #expect(state.handle(.workerTaskCompleted(type: "A"), from: placed["A"]![0]) ==
+            [Envelope(to: "w1", .completeTask(type: "B")), Envelope(to: "w2", .completeTask(type: "B"))])
+        #expect(state.handle(.workerTaskCompleted(type: "B"), from: placed["B"]![0]) == [], "one B still runs")
+        #expect(state.handle(.workerTaskCompleted(type: "B"), from: placed["B"]![1]) ==
+            [Envelope(to: "w1", .completeTask(type: "C")), Envelope(to: "w2", .completeTask(type: "C"))])
+        #expect(state.handle(.workerTaskCompleted(type: "C"), from: placed["C"]![0]) == [])
+        #expect(state.recipeInfo.allSatisfy { $0.counts.completed > 0 && $0.counts.running == 0 })
+    }
+
+    @Test func aNodeStartedAfterItsTypeWasToldToCompleteIsToldToo() throws {
+        var state = MasterState(graph: try chainGraph())
+        _ = state.handle(.ready, from: "w1")
+        _ = state.handle(.completeTaskRequest(type: "B"), from: "c")
+        let envelopes = state.handle(.startNodeRequest(type: "B"), from: "c")
+        #expect(envelopes.map(\.message.command) == ["START-NODE", "COMPLETE-TASK", "START-NODE-REQUEST-SUCCESS"])
+    }
+
+    @Test func messagesFromUnknownWorkersAreNotAccepted() throws {
+        let state = MasterState(graph: try chainGraph())
+        #expect(!state.accepts(.startNodeSuccess(type: "B"), from: "stranger"))
+        #expect(!state.accepts(.pong, from: "anyone"))
+        #expect(state.accepts(.ping, from: "anyone"))
+    }
+}

@@ -1,0 +1,61 @@
+import CZeroMQ
+import Foundation
+import Monomyth
+
+/// A bare ZeroMQ peer that speaks frames, as an independent implementation
+/// would. Use it on one thread.
+final class RawPeer {
+    let socket: ZMQSocket
+
+    init(_ context: ZMQContext, _ kind: ZMQSocket.Kind, id: String? = nil, connect: String? = nil, bind: String? = nil) throws {
+        socket = try ZMQSocket(context, kind)
+        if let id { try socket.setRoutingID(id) }
+        if kind == .router { try socket.setOption(ZMQ_ROUTER_MANDATORY, 1) }
+        if let bind { try socket.bind(bind) }
+        if let connect { try socket.connect(connect) }
+    }
+
+    func send(_ frames: [String]) throws { try socket.send(frames.map { Array($0.utf8) }) }
+    func send(bytes frames: [[UInt8]]) throws { try socket.send(frames) }
+
+    /// The next message as text frames, or nil after `timeout`.
+    func receive(timeout: Duration = .seconds(5)) throws -> [String]? {
+        try socket.receive(timeout: timeout).map { $0.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Sends `frames` and returns the answer.
+    func ask(_ frames: [String]) throws -> [String]? {
+        try send(frames)
+        return try receive()
+    }
+
+    deinit { socket.close() }
+}
+
+/// A ZeroMQ context for one test, terminated at the end of `body` (which
+/// hangs if the test left a socket open).
+func withContext<T>(_ body: (ZMQContext) throws -> T) throws -> T {
+    let context = try ZMQContext()
+    defer { context.terminate() }
+    return try body(context)
+}
+
+func json<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    try MMOPJSON.decode(type, from: Array(text.utf8))
+}
+
+extension RawPeer {
+    /// Asks the master for its workers until it knows `count` of them: a
+    /// READY travels on the worker's own connection, so it may arrive after
+    /// a later request on this one.
+    func awaitWorkers(_ count: Int) throws {
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while Date() < deadline {
+            if let reply = try ask(["MMOP/0", "WORKER-INFO"]), try json([WorkerInfo].self, reply[2]).count >= count { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        throw TimedOut(what: "\(count) workers to register")
+    }
+}
+
+struct TimedOut: Error { let what: String }
