@@ -38,9 +38,9 @@ public struct Pipeline: Sendable {
     public let startQueue: String?
     public let endQueue: String?
 
-    public init<In, Out>(
+    public init<C: PipelineComponent>(
         _ name: String, startQueue: String? = nil, endQueue: String? = nil,
-        @PipelineBuilder _ body: () -> Chain<In, Out>
+        @PipelineBuilder _ body: () -> C
     ) {
         self.init(name, nodes: body().nodes, startQueue: startQueue, endQueue: endQueue)
     }

@@ -15,6 +15,20 @@ public struct Recipe: Sendable, Codable, Equatable, Hashable {
     /// The node types that consume this node's output.
     public var dependents: [String]
 
+    public init(
+        type: String, kind: NodeKind, batchSize: Int, instances: Int, sourceQueue: String?,
+        destinationQueues: [String], failQueue: String, dependents: [String]
+    ) {
+        self.type = type
+        self.kind = kind
+        self.batchSize = batchSize
+        self.instances = instances
+        self.sourceQueue = sourceQueue
+        self.destinationQueues = destinationQueues
+        self.failQueue = failQueue
+        self.dependents = dependents
+    }
+
     enum CodingKeys: String, CodingKey {
         case type, kind, instances, dependents
         case batchSize = "batch_size"
@@ -43,6 +57,13 @@ public struct QueueInfo: Sendable, Codable, Equatable {
     public var producers: [String]
     /// Node types that pull from the queue.
     public var consumers: [String]
+
+    public init(name: String, role: Role, producers: [String], consumers: [String]) {
+        self.name = name
+        self.role = role
+        self.producers = producers
+        self.consumers = consumers
+    }
 }
 
 /// A pipeline compiled to a plain, inspectable value: a directed graph of
@@ -57,6 +78,12 @@ public struct PipelineGraph: Sendable, Codable, Equatable {
     public var recipes: [Recipe]
     /// Queues in the order they first appear: start, links, end, then fail queues.
     public var queues: [QueueInfo]
+
+    public init(name: String, recipes: [Recipe], queues: [QueueInfo]) {
+        self.name = name
+        self.recipes = recipes
+        self.queues = queues
+    }
 
     public func recipe(type: String) -> Recipe? { recipes.first { $0.type == type } }
     public func queue(named name: String) -> QueueInfo? { queues.first { $0.name == name } }

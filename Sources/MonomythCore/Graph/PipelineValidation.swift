@@ -3,6 +3,11 @@ public struct PipelineValidationError: Error, Equatable, CustomStringConvertible
     public let pipeline: String
     public let problems: [String]
 
+    public init(pipeline: String, problems: [String]) {
+        self.pipeline = pipeline
+        self.problems = problems
+    }
+
     public var description: String {
         "Pipeline \"\(pipeline)\" is not valid:\n" + problems.map { "- \($0)" }.joined(separator: "\n")
     }

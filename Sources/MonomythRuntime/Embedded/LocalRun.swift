@@ -9,6 +9,8 @@ public struct RunReport: Sendable, Equatable {
     public var failed: [String: Int]
     /// Empty messages dropped, by node type.
     public var dropped: [String: Int]
+    /// Batches handled, by node type.
+    public var batches: [String: Int]
 }
 
 /// Why a run did not complete.
@@ -175,11 +177,12 @@ public final class LocalRun: Sendable {
     }
 
     private func report(of nodes: [NodeInstance]) -> RunReport {
-        var report = RunReport(processed: [:], failed: [:], dropped: [:])
+        var report = RunReport(processed: [:], failed: [:], dropped: [:], batches: [:])
         for node in nodes {
             report.processed[node.recipe.type, default: 0] += node.counters.processed.load(ordering: .relaxed)
             report.failed[node.recipe.type, default: 0] += node.counters.failed.load(ordering: .relaxed)
             report.dropped[node.recipe.type, default: 0] += node.counters.dropped.load(ordering: .relaxed)
+            report.batches[node.recipe.type, default: 0] += node.counters.batches.load(ordering: .relaxed)
         }
         return report
     }
