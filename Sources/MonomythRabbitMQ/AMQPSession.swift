@@ -69,7 +69,8 @@ final class AMQPSession {
         var connectTimeout = timeval(timings.connect)
         let opened = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &connectTimeout)
         guard opened == AMQP_STATUS_OK.rawValue else {
-            throw .lost("cannot connect to \(url.host):\(url.port): \(Self.describe(status: opened))")
+            let cause = opened == AMQP_STATUS_SOCKET_ERROR.rawValue ? String(cString: strerror(errno)) : Self.describe(status: opened)
+            throw .lost("cannot connect to \(url.host):\(url.port): \(cause)")
         }
         var handshakeTimeout = timeval(timings.rpc)
         amqp_set_handshake_timeout(state, &handshakeTimeout)
