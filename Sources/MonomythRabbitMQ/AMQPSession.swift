@@ -69,8 +69,9 @@ final class AMQPSession {
         var connectTimeout = timeval(timings.connect)
         let opened = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &connectTimeout)
         guard opened == AMQP_STATUS_OK.rawValue else {
-            let cause = opened == AMQP_STATUS_SOCKET_ERROR.rawValue ? String(cString: strerror(errno)) : Self.describe(status: opened)
-            throw .lost("cannot connect to \(url.host):\(url.port): \(cause)")
+            throw .lost(
+                "cannot connect to \(url.host):\(url.port) (is a broker running and listening there?): "
+                    + Self.describe(status: opened))
         }
         var handshakeTimeout = timeval(timings.rpc)
         amqp_set_handshake_timeout(state, &handshakeTimeout)
