@@ -4,7 +4,7 @@
 # Each first installs the Debian packages that are missing.
 
 SHELL := /bin/bash
-PACKAGES := libsqlite3-dev librabbitmq-dev rabbitmq-server
+PACKAGES := libsqlite3-dev libzmq3-dev librabbitmq-dev rabbitmq-server
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: deps broker wordcount test

@@ -12,12 +12,43 @@ let package = Package(
         // The pure core: DSL, pipeline graph, payload coding, completion rules.
         // No C library, no socket, no thread.
         .target(name: "MonomythCore"),
-        // Node threads, data streams and the embedded runner.
+        // Node threads and data streams.
         .target(name: "MonomythRuntime", dependencies: ["MonomythCore"]),
+
+        // MMOP, the orchestration protocol: messages and their frames (pure).
+        .target(name: "MonomythMMOP", dependencies: ["MonomythCore"]),
         // The RabbitMQ data stream, through rabbitmq-c.
         .target(name: "MonomythRabbitMQ", dependencies: ["MonomythRuntime", "CRabbitMQ", "CRabbitMQShim"]),
-        // What users import: re-exports the core, the runtime and the RabbitMQ stream.
-        .target(name: "Monomyth", dependencies: ["MonomythCore", "MonomythRuntime", "MonomythRabbitMQ"]),
+        // A thin Swift layer over libzmq.
+        .systemLibrary(
+            name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "MonomythZeroMQ", dependencies: ["CZeroMQ"]),
+        // The master: recipes, cluster state, placement, completion cascade.
+        .target(
+            name: "MonomythMaster",
+            dependencies: ["MonomythCore", "MonomythMMOP", "MonomythRuntime", "MonomythZeroMQ", "CZeroMQ"]),
+        // The worker: starts and stops node threads as the master says.
+        .target(
+            name: "MonomythWorker",
+            dependencies: ["MonomythCore", "MonomythMMOP", "MonomythRuntime", "MonomythZeroMQ", "CZeroMQ"]),
+        // Control clients: requests to a master, and the job driver.
+        .target(name: "MonomythControl", dependencies: ["MonomythCore", "MonomythMMOP", "MonomythZeroMQ"]),
+        // A master, workers and a driver in one process.
+        .target(
+            name: "MonomythEmbedded",
+            dependencies: [
+                "MonomythCore", "MonomythRuntime", "MonomythMaster", "MonomythWorker", "MonomythControl",
+                "MonomythZeroMQ",
+            ]),
+
+        // What users import: re-exports everything above.
+        .target(
+            name: "Monomyth",
+            dependencies: [
+                "MonomythCore", "MonomythRuntime", "MonomythMMOP", "MonomythZeroMQ", "MonomythMaster",
+                "MonomythWorker", "MonomythControl", "MonomythEmbedded", "MonomythRabbitMQ",
+            ]),
         // What users import from their test targets: run pipelines in-process.
         .target(name: "MonomythTesting", dependencies: ["Monomyth"]),
 
@@ -41,6 +72,7 @@ let package = Package(
 
         .testTarget(name: "MonomythCoreTests", dependencies: ["MonomythCore"]),
         .testTarget(name: "MonomythRuntimeTests", dependencies: ["Monomyth", "MonomythTesting"]),
+        .testTarget(name: "MonomythMMOPTests", dependencies: ["Monomyth", "CZeroMQ"]),
         .testTarget(name: "MonomythRabbitMQTests", dependencies: ["Monomyth", "MonomythTesting"]),
         .testTarget(name: "WordCountTests", dependencies: ["WordCountPipeline", "MonomythTesting"]),
     ]

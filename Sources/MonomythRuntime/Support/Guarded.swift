@@ -2,16 +2,20 @@ import Foundation
 
 /// A value guarded by a lock that threads can also wait on.
 ///
-/// `Mutex` cannot wait for a condition; this can. Every access to `value`
-/// goes through the lock, which is what makes it `@unchecked Sendable`.
-final class Guarded<Value>: @unchecked Sendable {
+/// Unlike `Mutex`, it is a class (closures can capture it) and it can wait
+/// for a condition. Every access to `value` goes through the lock, which is
+/// what makes it `@unchecked Sendable`.
+public final class Guarded<Value>: @unchecked Sendable {
     private let condition = NSCondition()
     private var value: Value
 
-    init(_ value: Value) { self.value = value }
+    public init(_ value: Value) { self.value = value }
+
+    /// A copy of the value.
+    public var current: Value { update { $0 } }
 
     /// Runs `body` with the lock held and wakes every waiter afterwards.
-    func update<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
+    public func update<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
         condition.lock()
         defer {
             condition.broadcast()
@@ -21,7 +25,7 @@ final class Guarded<Value>: @unchecked Sendable {
     }
 
     /// Waits until `result` returns non-nil, or until `deadline`; `nil` if it timed out.
-    func wait<T>(until deadline: Date?, for result: (Value) -> T?) -> T? {
+    public func wait<T>(until deadline: Date?, for result: (Value) -> T?) -> T? {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -37,7 +41,7 @@ final class Guarded<Value>: @unchecked Sendable {
 
 extension Duration {
     /// The duration in seconds, as a `TimeInterval`.
-    var timeInterval: TimeInterval {
+    public var timeInterval: TimeInterval {
         Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

@@ -1,0 +1,54 @@
+/// Every MMOP/0 message, as a value. Frames follow `shared/spec/MMOP.md`;
+/// the extensions of this project are marked and documented in
+/// `Documentation/MMOP.md`.
+public enum MMOPMessage: Equatable, Sendable {
+    // Control client → master.
+    case ping
+    case recipeInfo
+    case workerInfo
+    case startNodeRequest(type: String)
+    case stopWorkerRequest(workerID: String)
+    /// Extension: asks the master to make `type` complete once its source
+    /// queue is empty (for node types fed from outside the pipeline).
+    case completeTaskRequest(type: String)
+
+    // Master → control client.
+    case pong
+    case jsonInfoResponse(String)
+    case startNodeRequestSuccess
+    case startNodeRequestFailure(reason: String, statusCode: Int)
+    case stopWorkerRequestSuccess
+    case stopWorkerRequestFailure(reason: String, statusCode: Int)
+    /// Extension: the answer to ``completeTaskRequest(type:)``.
+    case completeTaskRequestSuccess
+    /// Extension: the answer to ``completeTaskRequest(type:)``.
+    case completeTaskRequestFailure(reason: String, statusCode: Int)
+
+    // Worker → master.
+    case ready
+    case startNodeSuccess(type: String)
+    case startNodeFailure(type: String, category: String, reason: String)
+    case workerTaskCompleted(type: String)
+    /// Extension: a running node of `type` stopped on an error.
+    case nodeFailure(type: String, reason: String)
+
+    // Master → worker.
+    case startNode(type: String, recipe: [UInt8])
+    case shutdown
+    case completeTask(type: String)
+
+    // Node → worker.
+    case nodeTaskCompleted(type: String, nodeID: String)
+    /// Extension: the node stopped on an error.
+    case nodeFailed(type: String, nodeID: String, reason: String)
+    /// Extension: the node stopped because it was asked to.
+    case nodeStopped(type: String, nodeID: String)
+}
+
+/// Reasons `START-NODE-FAILURE` gives, as categories.
+public enum StartNodeFailureCategory {
+    /// The recipe bytes could not be turned into a node.
+    public static let recipeBuild = "recipe build"
+    /// The worker's executable has no code for this node type.
+    public static let unknownType = "worker cannot handle recipe type"
+}

@@ -1,0 +1,101 @@
+import Foundation
+import MonomythCore
+import MonomythMMOP
+import MonomythRuntime
+import MonomythZeroMQ
+import CZeroMQ
+
+/// The master: a ROUTER socket on its own thread, serving ``MasterState``.
+///
+/// A malformed or unexpected message is logged and dropped; the master keeps
+/// serving. A worker that cannot be reached when the master sends to it is
+/// forgotten, and the message that needed it is handled again.
+public final class Master: Sendable {
+    public let endpoint: String
+    private let service: ServiceThread
+    private let snapshot: Guarded<MasterState>
+
+    /// Binds `endpoint` (e.g. `tcp://*:5555` or `inproc://master`) and starts
+    /// serving; throws if the endpoint cannot be bound.
+    public init(graph: PipelineGraph, endpoint: String, context: ZMQContext) throws {
+        self.endpoint = endpoint
+        let snapshot = Guarded(MasterState(graph: graph))
+        self.snapshot = snapshot
+        service = try ServiceThread.start(name: "master") { service in
+            let socket = try ZMQSocket(context, .router)
+            defer { socket.close() }
+            try socket.setOption(ZMQ_ROUTER_HANDOVER, 1)
+            try socket.setOption(ZMQ_ROUTER_MANDATORY, 1)
+            try socket.bind(endpoint)
+            service.ready()
+            Log.info("listening on \(endpoint)", from: "master")
+            var state = MasterState(graph: graph)
+            while !service.isStopRequested {
+                do {
+                    guard let frames = try socket.receive(timeout: .milliseconds(100)) else { continue }
+                    Master.serve(frames, state: &state, socket: socket)
+                    snapshot.update { $0 = state }
+                } catch let error as ZMQError where error.isTerminated {
+                    return
+                }
+            }
+        }
+    }
+
+    /// The master's state as of its last message.
+    public var state: MasterState { snapshot.current }
+
+    /// Stops serving and closes the socket; returns once done.
+    public func stop() {
+        service.requestStop()
+        service.join()
+    }
+
+    private static func serve(_ frames: [[UInt8]], state: inout MasterState, socket: ZMQSocket) {
+        guard let sender = frames.first.flatMap({ String(validating: $0, as: UTF8.self) }) else {
+            Log.warning("dropped a message without a readable routing id", from: "master")
+            return
+        }
+        let message: MMOPMessage
+        do {
+            message = try MMOPCodec.decode(Array(frames.dropFirst()))
+        } catch {
+            Log.warning("rejected a message from \(sender): \(error)", from: "master")
+            return
+        }
+        guard state.accepts(message, from: sender) else {
+            Log.warning("ignored unexpected \(message.command) from \(sender)", from: "master")
+            return
+        }
+        Log.debug("\(message.command) from \(sender)", from: "master")
+        var envelopes = state.handle(message, from: sender)
+        // A START-NODE that cannot reach its worker is placed again elsewhere
+        // before the requester hears of success.
+        while case .startNode = envelopes.first?.message, let worker = envelopes.first?.to {
+            if send(envelopes[0], on: socket) {
+                envelopes.removeFirst()
+                break
+            }
+            Log.warning("worker \(worker) is unreachable; forgetting it", from: "master")
+            state.forgetWorker(worker)
+            envelopes = state.handle(message, from: sender)
+        }
+        for envelope in envelopes {
+            if !send(envelope, on: socket) && state.workerIDs.contains(envelope.to) {
+                Log.warning("worker \(envelope.to) is unreachable; forgetting it", from: "master")
+                state.forgetWorker(envelope.to)
+            }
+        }
+    }
+
+    /// Sends one envelope; false if its recipient is gone.
+    private static func send(_ envelope: Envelope, on socket: ZMQSocket) -> Bool {
+        do {
+            try socket.send([Array(envelope.to.utf8)] + MMOPCodec.encode(envelope.message))
+            return true
+        } catch {
+            Log.warning("could not send \(envelope.message.command) to \(envelope.to): \(error)", from: "master")
+            return false
+        }
+    }
+}
