@@ -4,13 +4,20 @@ import Foundation
 import MonomythRuntime
 
 /// Why an AMQP operation failed.
-enum AMQPFailure: Error {
+enum AMQPFailure: Error, CustomStringConvertible {
     /// The connection is unusable (socket error, missed heartbeats, closed by
     /// the broker): reconnecting may help.
     case lost(String)
     /// The broker refused the operation and closed the channel (`code` is
     /// the AMQP reply code, e.g. 404 or 406): retrying the same will not help.
     case refused(code: Int, text: String)
+
+    var description: String {
+        switch self {
+        case .lost(let why): why
+        case .refused(let code, let text): "\(code) \(text)"
+        }
+    }
 }
 
 /// Something the broker sent while the session was reading.

@@ -271,7 +271,7 @@ final class RabbitMQConnection: DataStreamConnection {
                     "lost the connection to the RabbitMQ broker (\(stream.url.summary)) and could not reconnect "
                         + "within \(stream.reconnectLimit); last error: \(lastError)")
             }
-            Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) * 1e-18 + Double(delay.components.seconds))
+            Thread.sleep(forTimeInterval: Double(delay / .milliseconds(1)) / 1000)
             delay = min(delay * 2, Self.longestBackoff)
         }
     }
