@@ -17,6 +17,8 @@ let package = Package(
 
         // MMOP, the orchestration protocol: messages and their frames (pure).
         .target(name: "MonomythMMOP", dependencies: ["MonomythCore"]),
+        // The RabbitMQ data stream, through rabbitmq-c.
+        .target(name: "MonomythRabbitMQ", dependencies: ["MonomythRuntime", "CRabbitMQ", "CRabbitMQShim"]),
         // A thin Swift layer over libzmq.
         .systemLibrary(
             name: "CZeroMQ", path: "Sources/CZeroMQ", pkgConfig: "libzmq",
@@ -45,7 +47,7 @@ let package = Package(
             name: "Monomyth",
             dependencies: [
                 "MonomythCore", "MonomythRuntime", "MonomythMMOP", "MonomythZeroMQ", "MonomythMaster",
-                "MonomythWorker", "MonomythControl", "MonomythEmbedded",
+                "MonomythWorker", "MonomythControl", "MonomythEmbedded", "MonomythRabbitMQ",
             ]),
         // What users import from their test targets: run pipelines in-process.
         .target(name: "MonomythTesting", dependencies: ["Monomyth"]),
@@ -53,6 +55,11 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CRabbitMQ", path: "Sources/CRabbitMQ", pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]),
+        // The one rabbitmq-c call Swift cannot make: the variadic amqp_login.
+        .target(name: "CRabbitMQShim", dependencies: ["CRabbitMQ"], path: "Sources/CRabbitMQShim"),
 
         // Samples/WordCount: the main job.
         .target(
@@ -66,6 +73,7 @@ let package = Package(
         .testTarget(name: "MonomythCoreTests", dependencies: ["MonomythCore"]),
         .testTarget(name: "MonomythRuntimeTests", dependencies: ["Monomyth", "MonomythTesting"]),
         .testTarget(name: "MonomythMMOPTests", dependencies: ["Monomyth", "CZeroMQ"]),
+        .testTarget(name: "MonomythRabbitMQTests", dependencies: ["Monomyth", "MonomythTesting"]),
         .testTarget(name: "WordCountTests", dependencies: ["WordCountPipeline", "MonomythTesting"]),
     ]
 )

@@ -98,3 +98,30 @@ import WordCountPipeline
         #expect(harness.failures(of: "map-text").isEmpty && harness.failures(of: "store-counts").isEmpty)
     }
 }
+
+@Suite struct WordCountOnRabbitMQTests {
+    @Test func countsThroughRabbitMQEqualTheIndependentCountAndLeaveEmptyQueues() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("counts.sqlite").path
+        let queues = try wordCountPipeline(input: bundledText.path, database: database).graph().queues.map(\.name)
+        let stream = try TestBroker.stream()
+        defer { try? stream.delete(queues: queues) }
+
+        let result = try await onOwnThread { try run(wordcountBinary, ["--amqp", TestBroker.url, "--db", database]) }
+
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("through RabbitMQ at"))
+        #expect(try CountsStore.allCounts(path: database) == (try pythonWordCounts(of: bundledText.path)))
+        let left = try await onOwnThread { try queues.map { try stream.messageCount(of: $0) } }
+        #expect(left == queues.map { _ in 0 }, "every queue the run used exists and is empty: \(queues)")
+    }
+
+    @Test func theEnvironmentVariableSelectsRabbitMQAndAMalformedURLIsAUsageError() async throws {
+        let result = try await onOwnThread {
+            try run("/usr/bin/env", ["MONOMYTH_AMQP_URL=amqp://h:port/", wordcountBinary, "--db", "/nonexistent/db"])
+        }
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("MONOMYTH_AMQP_URL: malformed AMQP URL: the port \"port\""), "\(result.stderr)")
+    }
+}

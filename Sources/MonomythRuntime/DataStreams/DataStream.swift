@@ -29,6 +29,12 @@ public struct Delivery: Sendable, Equatable {
     public var tag: UInt64
     /// Whether the message was delivered before and not acknowledged.
     public var redelivered: Bool
+
+    public init(message: Message, tag: UInt64, redelivered: Bool) {
+        self.message = message
+        self.tag = tag
+        self.redelivered = redelivered
+    }
 }
 
 /// A message to place on a queue.
