@@ -4,12 +4,19 @@
 # Each first installs the Debian packages that are missing.
 
 SHELL := /bin/bash
-PACKAGES := libsqlite3-dev libzmq3-dev librabbitmq-dev rabbitmq-server
+BUILD_PACKAGES := libsqlite3-dev libzmq3-dev librabbitmq-dev
+TEST_PACKAGES := rabbitmq-server
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps broker wordcount test
+.PHONY: deps test-deps install broker wordcount test
 
 deps:
+	@$(MAKE) --no-print-directory install PACKAGES="$(BUILD_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install PACKAGES="$(BUILD_PACKAGES) $(TEST_PACKAGES)"
+
+install:
 	@missing=""; \
 	for package in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
@@ -22,7 +29,7 @@ deps:
 # Makes sure a RabbitMQ broker answers on 127.0.0.1:5672, starting the
 # Debian one if not (containers have no systemd). Nothing to do when the
 # tests are pointed at another broker with MONOMYTH_TEST_AMQP_URL.
-broker: deps
+broker: test-deps
 	@if [ -n "$$MONOMYTH_TEST_AMQP_URL" ]; then exit 0; fi; \
 	answers() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }; \
 	if ! answers; then \
@@ -37,7 +44,7 @@ wordcount: deps
 	swift run wordcount --db word-counts.sqlite
 
 # BrokerRestartTests restarts the broker, so it runs alone, after the rest.
-test: deps broker
+test: test-deps broker
 	swift build --build-tests
 	swift test --skip-build --skip BrokerRestartTests
 	swift test --skip-build --filter BrokerRestartTests

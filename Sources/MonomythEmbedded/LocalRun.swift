@@ -39,6 +39,8 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case timedOut(Duration)
     /// The master, a worker or the driver could not do its part.
     case orchestration(String)
+    /// Waiting for a run whose ``LocalRun/start()`` was not called.
+    case notStarted
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
         case .stopped: "the run was stopped before it completed"
         case .timedOut(let limit): "the run did not complete within \(limit); it was stopped"
         case .orchestration(let detail): "the run could not be orchestrated: \(detail)"
+        case .notStarted: "the run was not started: call start() before waiting for it"
         }
     }
 }
@@ -113,6 +116,7 @@ public final class LocalRun: Sendable {
     /// returns the report if the job completed. On timeout the run is
     /// stopped, and this waits for that.
     public func wait(timeout: Duration? = nil) throws(RunError) -> RunReport {
+        guard requests.withLock({ $0.started }) else { throw RunError.notStarted }
         if let timeout, settled.wait(timeout: .now() + timeout.timeInterval) == .timedOut {
             requests.withLock { $0.stop = .timedOut(timeout) }
             settled.wait()
@@ -126,7 +130,8 @@ public final class LocalRun: Sendable {
     /// Waits without blocking a thread until the run has ended; returns the
     /// report if the job completed.
     public func completion() async throws -> RunReport {
-        try await withCheckedThrowingContinuation { continuation in
+        guard requests.withLock({ $0.started }) else { throw RunError.notStarted }
+        return try await withCheckedThrowingContinuation { continuation in
             let done = outcome.withLock { outcome in
                 if outcome == nil { waiters.withLock { $0.append(continuation) } }
                 return outcome

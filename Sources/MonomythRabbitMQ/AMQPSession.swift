@@ -86,8 +86,14 @@ final class AMQPSession {
         amqp_set_rpc_timeout(state, &rpcTimeout)
         let login = monomyth_amqp_login_plain(
             state, url.vhost, 0, Int32(AMQP_DEFAULT_FRAME_SIZE), timings.heartbeatSeconds, url.user, url.password)
-        if login.reply_type != AMQP_RESPONSE_NORMAL {
+        switch login.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            break
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
             throw .refused(code: Int(AMQP_ACCESS_REFUSED), text: "the broker refused the login: \(describe(login))")
+        default:
+            // No answer, or bytes that are not AMQP: not a refusal.
+            throw lose("the AMQP handshake failed: \(describe(login))")
         }
         try openChannel(Self.publishChannel)
         amqp_confirm_select(state, Self.publishChannel)

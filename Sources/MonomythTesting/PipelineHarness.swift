@@ -1,5 +1,5 @@
 import Foundation
-import Monomyth
+@_exported import Monomyth
 import Synchronization
 
 /// Runs a pipeline, or a single node, inside a test: feed it items, run it

@@ -43,6 +43,24 @@ struct Odd: Error, CustomStringConvertible {
         #expect(harness.stream.depth(of: "START-to-EVENS") == (0, 0), "every message settled")
     }
 
+    @Test func aThrowingSinkSendsThatMessageToTheFailQueue() async throws {
+        let harness = try PipelineHarness(Sink("store") { (number: Int) in
+            if number == 2 { throw Odd(number: number) }
+        })
+        try harness.push([1, 2, 3], into: "store")
+
+        let report = try await harness.run()
+
+        #expect(harness.failures(of: "store").map(\.failureReason) == ["consume threw: 2 is odd"])
+        #expect(report.processed["STORE"] == 2)
+    }
+
+    @Test func waitingForARunThatWasNeverStartedIsAnError() async throws {
+        let run = try LocalRun(Pipeline("idle") { Stage("echo") { (text: String) in text } })
+        #expect(throws: RunError.notStarted) { try run.wait(timeout: .seconds(1)) }
+        await #expect(throws: RunError.notStarted) { try await run.completion() }
+    }
+
     @Test func anUndecodableBodyGoesToTheFailQueueWithTheReason() async throws {
         struct Point: Codable { var x: Int }
         let harness = try PipelineHarness(Stage("read-point") { (point: Point) in point.x })

@@ -41,15 +41,18 @@ package struct NodeBody {
 public enum MessageFailure: Error, Equatable, CustomStringConvertible {
     /// The body is not a valid encoding of the node's input type.
     case undecodable(String)
-    /// The user's transform or consume threw.
-    case threw(String)
+    /// The stage's transform threw.
+    case transformThrew(String)
+    /// The sink's consume threw.
+    case consumeThrew(String)
     /// The output could not be encoded.
     case unencodable(String)
 
     public var reason: String {
         switch self {
         case .undecodable(let detail): "undecodable body: \(detail)"
-        case .threw(let detail): "transform threw: \(detail)"
+        case .transformThrew(let detail): "transform threw: \(detail)"
+        case .consumeThrew(let detail): "consume threw: \(detail)"
         case .unencodable(let detail): "output could not be encoded: \(detail)"
         }
     }
@@ -79,7 +82,7 @@ extension NodeWork {
             step: .process { (body, id) throws(MessageFailure) in
                 let input = try codec.decodeInput(T.Input.self, from: body)
                 let output: T.Output
-                do { output = try transformer.transform(input, id: id) } catch { throw .threw(String(describing: error)) }
+                do { output = try transformer.transform(input, id: id) } catch { throw .transformThrew(String(describing: error)) }
                 do { return try codec.encode(output) } catch { throw .unencodable(String(describing: error)) }
             },
             start: { try transformer.start() },
@@ -93,7 +96,7 @@ extension NodeWork {
         return NodeWork(
             step: .process { (body, id) throws(MessageFailure) in
                 let input = try codec.decodeInput(C.Input.self, from: body)
-                do { try consumer.consume(input, id: id) } catch { throw .threw(String(describing: error)) }
+                do { try consumer.consume(input, id: id) } catch { throw .consumeThrew(String(describing: error)) }
                 return nil
             },
             start: { try consumer.start() },

@@ -26,7 +26,7 @@ final class SQLiteDatabase {
         guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? "unknown error"
             sqlite3_free(error)
-            throw SQLiteError(context: "'\(sql)' failed", message: message)
+            throw SQLiteError(context: "database '\(path)'", message: message)
         }
     }
 

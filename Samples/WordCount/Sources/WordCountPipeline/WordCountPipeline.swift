@@ -2,13 +2,18 @@ import Foundation
 import Monomyth
 
 /// The word counts of one piece of text: a word is a maximal run of
-/// non-whitespace characters, lower-cased.
+/// non-whitespace code points, lower-cased. Whitespace is Unicode's
+/// White_Space plus the separators U+001C–U+001F, as in Python's `str.split()`.
 public func wordCounts(in text: String) -> [String: Int] {
     var counts: [String: Int] = [:]
-    for word in text.split(whereSeparator: \.isWhitespace) {
-        counts[word.lowercased(), default: 0] += 1
+    for word in text.unicodeScalars.split(whereSeparator: isSeparator) {
+        counts[String(String.UnicodeScalarView(word)).lowercased(), default: 0] += 1
     }
     return counts
+}
+
+private func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
 }
 
 /// WordCount: `load-file` → `map-text` → `store-counts`.

@@ -34,9 +34,6 @@ func amqpURL(_ text: String, from origin: String) -> AMQPURL {
 
 func parse(_ arguments: [String]) -> Options? {
     var options = Options()
-    if let text = ProcessInfo.processInfo.environment["MONOMYTH_AMQP_URL"], !text.isEmpty {
-        options.amqp = amqpURL(text, from: "MONOMYTH_AMQP_URL")
-    }
     var rest = arguments[...]
     while let flag = rest.popFirst() {
         if flag == "--help" || flag == "-h" {
@@ -59,6 +56,9 @@ func parse(_ arguments: [String]) -> Options? {
         default: break
         }
     }
+    if options.amqp == nil, let text = ProcessInfo.processInfo.environment["MONOMYTH_AMQP_URL"], !text.isEmpty {
+        options.amqp = amqpURL(text, from: "MONOMYTH_AMQP_URL")
+    }
     return options
 }
 
@@ -69,6 +69,8 @@ func fail(_ message: String, code: Int32) -> Never {
 
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else { exit(2) }
 do {
+    // Check the input before emptying the database, so a typo keeps old counts.
+    _ = try LineChunks(path: options.input)
     try CountsStore.reset(path: options.database)
     let pipeline = wordCountPipeline(input: options.input, database: options.database, mapInstances: options.mapInstances)
     var stream: any DataStream = InMemoryDataStream()
@@ -81,7 +83,8 @@ do {
     try run.start()
     let report = try run.wait()
     let summary = try CountsStore.summary(path: options.database)
-    print("Counted \(options.input)\(options.amqp.map { " through RabbitMQ at \($0)" } ?? "")")
+    let input = options.input == bundledText.path ? "the bundled text of Moby-Dick" : options.input
+    print("Counted \(input)\(options.amqp.map { " through RabbitMQ at \($0)" } ?? "")")
     print("total words:    \(summary.totalWords)")
     print("distinct words: \(summary.distinctWords)")
     print("top \(summary.top.count):")
