@@ -169,9 +169,10 @@ public final class LocalRun: Sendable {
             master?.stop()
         }
         do {
-            master = try Master(graph: graph, endpoint: endpoint, context: context)
+            master = try Master(graph: graph, endpoint: endpoint, context: context, liveness: .sameProcess)
             for _ in 0..<workerCount {
-                workers.append(try Worker(pipeline: pipeline, stream: stream, master: endpoint, context: context))
+                workers.append(try Worker(
+                    pipeline: pipeline, stream: stream, master: endpoint, context: context, liveness: .sameProcess))
             }
             client = try ControlClient(master: endpoint, context: context)
             let driver = JobDriver(client: client!, graph: graph)

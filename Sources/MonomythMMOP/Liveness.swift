@@ -12,6 +12,10 @@ public struct Liveness: Sendable, Equatable {
         self.missedBeats = missedBeats
     }
 
+    /// For a master and workers in one process, which fail together: a
+    /// worker is never taken for gone because a loaded machine starved it.
+    public static let sameProcess = Liveness(interval: .seconds(5), missedBeats: 720)
+
     /// Silence longer than this means the peer is gone.
     public var timeout: Duration { interval * missedBeats }
 }
