@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "Monomyth", targets: ["Monomyth"]),
         .library(name: "MonomythTesting", targets: ["MonomythTesting"]),
+        .library(name: "MonomythCommandLine", targets: ["MonomythCommandLine"]),
+        .executable(name: "monomyth", targets: ["MonomythClient"]),
         .executable(name: "wordcount", targets: ["wordcount"]),
     ],
     targets: [
@@ -52,6 +54,11 @@ let package = Package(
                 "MonomythCore", "MonomythRuntime", "MonomythMMOP", "MonomythPlanner", "MonomythZeroMQ",
                 "MonomythMaster", "MonomythWorker", "MonomythControl", "MonomythEmbedded", "MonomythRabbitMQ",
             ]),
+        // A pipeline's executable: subcommands local, master, worker, run, graph, plan.
+        .target(name: "MonomythCommandLine", dependencies: ["Monomyth"]),
+        // The `monomyth` command-line client for any master.
+        .executableTarget(name: "MonomythClient", dependencies: ["MonomythCommandLine"]),
+
         // What users import from their test targets: run pipelines in-process.
         .target(name: "MonomythTesting", dependencies: ["Monomyth"]),
 
@@ -70,7 +77,7 @@ let package = Package(
             path: "Samples/WordCount/Sources/WordCountPipeline",
             resources: [.copy("moby-dick.txt")]),
         .executableTarget(
-            name: "wordcount", dependencies: ["WordCountPipeline"],
+            name: "wordcount", dependencies: ["WordCountPipeline", "MonomythCommandLine"],
             path: "Samples/WordCount/Sources/wordcount"),
 
         .testTarget(name: "MonomythCoreTests", dependencies: ["MonomythCore"]),
