@@ -82,6 +82,7 @@ let package = Package(
 
         .testTarget(name: "MonomythCoreTests", dependencies: ["MonomythCore"]),
         .testTarget(name: "MonomythPlannerTests", dependencies: ["MonomythPlanner"]),
+        .testTarget(name: "MonomythCommandLineTests", dependencies: ["MonomythCommandLine"]),
         .testTarget(name: "MonomythRuntimeTests", dependencies: ["Monomyth", "MonomythTesting"]),
         .testTarget(name: "MonomythMMOPTests", dependencies: ["Monomyth", "CZeroMQ"]),
         .testTarget(name: "MonomythRabbitMQTests", dependencies: ["Monomyth", "MonomythTesting"]),
