@@ -11,8 +11,7 @@ final class ChildProcess: @unchecked Sendable {
         let directory = FileManager.default.temporaryDirectory
         output = directory.appendingPathComponent("child-\(UUID()).out")
         errors = directory.appendingPathComponent("child-\(UUID()).err")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        for file in [output, errors] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: output)
