@@ -62,6 +62,13 @@ public enum MMOPCodec {
             try expect(3); return .startNodeFailure(type: try text(0), category: try text(1), reason: try text(2))
         case "WORKER-TASK-COMPLETED": try expect(1); return .workerTaskCompleted(type: try text(0))
         case "NODE-FAILURE": try expect(2); return .nodeFailure(type: try text(0), reason: try text(1))
+        case "RUNNING":
+            try expect(2)
+            let count = try text(1)
+            guard count.allSatisfy(\.isASCII), let number = Int(count), number >= 0 else { throw .invalidCount(count) }
+            return .running(type: try text(0), count: number)
+        case "HEARTBEAT": try expect(0); return .heartbeat
+        case "RE-REGISTER": try expect(0); return .reRegister
         case "START-NODE": try expect(2); return .startNode(type: try text(0), recipe: arguments[1])
         case "SHUTDOWN": try expect(0); return .shutdown
         case "COMPLETE-TASK": try expect(1); return .completeTask(type: try text(0))
@@ -83,6 +90,7 @@ public enum MMOPDecodingError: Error, Equatable, CustomStringConvertible {
     case wrongFrameCount(command: String, expected: Int, got: Int)
     case invalidText(frame: Int)
     case invalidStatusCode(String)
+    case invalidCount(String)
 
     public var description: String {
         switch self {
@@ -94,6 +102,7 @@ public enum MMOPDecodingError: Error, Equatable, CustomStringConvertible {
             "\(command) takes \(expected) argument frame\(expected == 1 ? "" : "s"), got \(got)"
         case .invalidText(let frame): "frame \(frame) is not valid UTF-8"
         case .invalidStatusCode(let value): "status code '\(value)' is not a number from 100 to 599"
+        case .invalidCount(let value): "node count '\(value)' is not a whole number"
         }
     }
 }
@@ -121,6 +130,9 @@ extension MMOPMessage {
         case .startNodeFailure: "START-NODE-FAILURE"
         case .workerTaskCompleted: "WORKER-TASK-COMPLETED"
         case .nodeFailure: "NODE-FAILURE"
+        case .running: "RUNNING"
+        case .heartbeat: "HEARTBEAT"
+        case .reRegister: "RE-REGISTER"
         case .startNode: "START-NODE"
         case .shutdown: "SHUTDOWN"
         case .completeTask: "COMPLETE-TASK"
@@ -134,7 +146,7 @@ extension MMOPMessage {
     fileprivate var textArguments: [String] {
         switch self {
         case .ping, .recipeInfo, .workerInfo, .pong, .startNodeRequestSuccess, .stopWorkerRequestSuccess,
-             .completeTaskRequestSuccess, .ready, .shutdown:
+             .completeTaskRequestSuccess, .ready, .shutdown, .heartbeat, .reRegister:
             []
         case .startNodeRequest(let type), .completeTaskRequest(let type), .startNodeSuccess(let type),
              .workerTaskCompleted(let type), .completeTask(let type), .startNode(let type, _):
@@ -146,6 +158,7 @@ extension MMOPMessage {
             [reason, String(code)]
         case .startNodeFailure(let type, let category, let reason): [type, category, reason]
         case .nodeFailure(let type, let reason): [type, reason]
+        case .running(let type, let count): [type, String(count)]
         case .nodeTaskCompleted(let type, let id), .nodeStopped(let type, let id): [type, id]
         case .nodeFailed(let type, let id, let reason): [type, id, reason]
         }

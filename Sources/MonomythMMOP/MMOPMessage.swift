@@ -31,11 +31,19 @@ public enum MMOPMessage: Equatable, Sendable {
     case workerTaskCompleted(type: String)
     /// Extension: a running node of `type` stopped on an error.
     case nodeFailure(type: String, reason: String)
+    /// Extension: the worker runs `count` nodes of `type` (sent after
+    /// `READY` when re-registering, so a master learns what already runs).
+    case running(type: String, count: Int)
+    /// Extension: liveness, both ways between master and worker.
+    case heartbeat
 
     // Master → worker.
     case startNode(type: String, recipe: [UInt8])
     case shutdown
     case completeTask(type: String)
+    /// Extension: the master does not know this worker; it must send `READY`
+    /// (and `RUNNING`) again.
+    case reRegister
 
     // Node → worker.
     case nodeTaskCompleted(type: String, nodeID: String)

@@ -18,7 +18,9 @@ public final class Master: Sendable {
 
     /// Binds `endpoint` (e.g. `tcp://*:5555` or `inproc://master`) and starts
     /// serving; throws if the endpoint cannot be bound.
-    public init(graph: PipelineGraph, endpoint: String, context: ZMQContext) throws {
+    public init(
+        graph: PipelineGraph, endpoint: String, context: ZMQContext, liveness: Liveness = Liveness()
+    ) throws {
         let bound = Guarded(endpoint)
         let snapshot = Guarded(MasterState(graph: graph))
         self.snapshot = snapshot
@@ -33,14 +35,21 @@ public final class Master: Sendable {
             service.ready()
             Log.info("listening on \(resolved)", from: "master")
             var state = MasterState(graph: graph)
+            var nextBeat = ContinuousClock.now + liveness.interval
             while !service.isStopRequested {
                 do {
-                    guard let frames = try socket.receive(timeout: .milliseconds(100)) else { continue }
-                    Master.serve(frames, state: &state, socket: socket)
-                    snapshot.update { $0 = state }
+                    if let frames = try socket.receive(timeout: .milliseconds(100)) {
+                        Master.serve(frames, state: &state, socket: socket)
+                    }
                 } catch let error as ZMQError where error.isTerminated {
                     return
                 }
+                let now = ContinuousClock.now
+                if now >= nextBeat {
+                    nextBeat = now + liveness.interval
+                    Master.checkLiveness(at: now, timeout: liveness.timeout, state: &state, socket: socket)
+                }
+                snapshot.update { $0 = state }
             }
         }
         self.endpoint = bound.current
@@ -84,11 +93,30 @@ public final class Master: Sendable {
             state.forgetWorker(worker)
             envelopes = state.handle(message, from: sender)
         }
-        for envelope in envelopes {
-            if !send(envelope, on: socket) && state.workerIDs.contains(envelope.to) {
-                Log.warning("worker \(envelope.to) is unreachable; forgetting it", from: "master")
-                state.forgetWorker(envelope.to)
-            }
+        deliver(envelopes, state: &state, socket: socket)
+    }
+
+    /// Expires silent workers, placing their nodes elsewhere, and sends every
+    /// worker a heartbeat.
+    private static func checkLiveness(
+        at now: ContinuousClock.Instant, timeout: Duration, state: inout MasterState, socket: ZMQSocket
+    ) {
+        for worker in state.silentWorkers(since: now - timeout) {
+            Log.warning("worker \(worker) was silent for \(timeout); placing its nodes on the others", from: "master")
+        }
+        deliver(state.expireWorkers(silentSince: now - timeout) + state.heartbeats, state: &state, socket: socket)
+    }
+
+    /// Sends `envelopes` in order. A worker that cannot be reached is
+    /// forgotten; nothing more goes to it, and its nodes are placed again.
+    private static func deliver(_ envelopes: [Envelope], state: inout MasterState, socket: ZMQSocket) {
+        var pending = envelopes[...]
+        while let envelope = pending.popFirst() {
+            guard !send(envelope, on: socket), state.workerIDs.contains(envelope.to) else { continue }
+            Log.warning("worker \(envelope.to) is unreachable; forgetting it", from: "master")
+            let lost = state.forgetWorker(envelope.to)
+            pending.removeAll { $0.to == envelope.to }
+            pending.append(contentsOf: state.placeAgain(lost))
         }
     }
 

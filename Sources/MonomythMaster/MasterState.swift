@@ -18,10 +18,15 @@ public struct Envelope: Equatable, Sendable {
 /// Placement follows MMOP's rule: among connected workers, those with the
 /// fewest nodes (running + queued) of the requested type, then the fewest of
 /// all types, then the earliest registered. Completion follows
-/// ``CompletionCascade``.
+/// ``CompletionCascade``. Liveness: every message from a worker counts as a
+/// sign of life; ``expireWorkers(silentSince:)`` forgets the silent ones and
+/// places their nodes again on the others.
 public struct MasterState: Sendable {
     public let graph: PipelineGraph
     private var workers: [WorkerRecord] = []
+    private var lastSeen: [String: ContinuousClock.Instant] = [:]
+    /// Nodes of lost workers waiting for a worker to be placed on.
+    private var unplaced: [String] = []
     private var totals: [String: RecipeInfo.Counts] = [:]
     private var lastFailure: [String: String] = [:]
     private var cascade: CompletionCascade
@@ -43,8 +48,14 @@ public struct MasterState: Sendable {
     /// The ids of the connected workers, in registration order.
     public var workerIDs: [String] { workers.map(\.id) }
 
-    /// Applies one message from `sender`; returns what to send, in order.
-    public mutating func handle(_ message: MMOPMessage, from sender: String) -> [Envelope] {
+    /// Applies one message from `sender`, received at `now`; returns what to
+    /// send, in order.
+    public mutating func handle(
+        _ message: MMOPMessage, from sender: String, at now: ContinuousClock.Instant = .now
+    ) -> [Envelope] {
+        let known = workers.contains { $0.id == sender }
+        if known { lastSeen[sender] = now }
+        if message.isWorkerReport && !known { return [Envelope(to: sender, .reRegister)] }
         switch message {
         case .ping:
             return [Envelope(to: sender, .pong)]
@@ -66,7 +77,22 @@ public struct MasterState: Sendable {
             }
             return completeTask(cascade.requestCompletion(of: type)) + [Envelope(to: sender, .completeTaskRequestSuccess)]
         case .ready:
-            if !workers.contains(where: { $0.id == sender }) { workers.append(WorkerRecord(id: sender)) }
+            lastSeen[sender] = now
+            guard !known else { return [] }
+            workers.append(WorkerRecord(id: sender))
+            let waiting = unplaced
+            unplaced = []
+            return waiting.flatMap { startNode(type: $0, requester: nil) }
+        case .heartbeat:
+            return []
+        case .running(let type, let count):
+            guard graph.recipe(type: type) != nil, let index = workers.firstIndex(where: { $0.id == sender }) else {
+                return []
+            }
+            let before = workers[index].running[type, default: 0]
+            workers[index].running[type] = count
+            for _ in before..<max(before, count) { cascade.nodeStarted(type: type) }
+            for _ in count..<max(count, before) { cascade.nodeStopped(type: type) }
             return []
         case .startNodeSuccess(let type):
             _ = moveQueued(type, on: sender, toRunning: true)
@@ -87,7 +113,7 @@ public struct MasterState: Sendable {
             return []
         case .pong, .jsonInfoResponse, .startNodeRequestSuccess, .startNodeRequestFailure, .stopWorkerRequestSuccess,
              .stopWorkerRequestFailure, .completeTaskRequestSuccess, .completeTaskRequestFailure, .startNode, .shutdown,
-             .completeTask, .nodeTaskCompleted, .nodeFailed, .nodeStopped:
+             .completeTask, .nodeTaskCompleted, .nodeFailed, .nodeStopped, .reRegister:
             return []
         }
     }
@@ -96,23 +122,51 @@ public struct MasterState: Sendable {
     /// logs the others.
     public func accepts(_ message: MMOPMessage, from sender: String) -> Bool {
         switch message {
-        case .ping, .recipeInfo, .workerInfo, .startNodeRequest, .stopWorkerRequest, .completeTaskRequest, .ready:
+        case .ping, .recipeInfo, .workerInfo, .startNodeRequest, .stopWorkerRequest, .completeTaskRequest, .ready,
+             .startNodeSuccess, .startNodeFailure, .workerTaskCompleted, .nodeFailure, .running, .heartbeat:
             true
-        case .startNodeSuccess, .startNodeFailure, .workerTaskCompleted, .nodeFailure:
-            workers.contains { $0.id == sender }
         default:
             false
         }
     }
 
-    /// Forgets a worker that can no longer be reached: its nodes no longer count.
-    public mutating func forgetWorker(_ id: String) {
-        guard let index = workers.firstIndex(where: { $0.id == id }) else { return }
+    /// Forgets a worker that can no longer be reached: its nodes no longer
+    /// count. Returns the types of the nodes it hosted, one entry per node.
+    @discardableResult
+    public mutating func forgetWorker(_ id: String) -> [String] {
+        guard let index = workers.firstIndex(where: { $0.id == id }) else { return [] }
         let worker = workers.remove(at: index)
-        for (type, count) in worker.running.merging(worker.queued, uniquingKeysWith: +) {
-            for _ in 0..<count { cascade.nodeStopped(type: type) }
+        lastSeen[id] = nil
+        var lost: [String] = []
+        for (type, count) in worker.running.merging(worker.queued, uniquingKeysWith: +).sorted(by: { $0.key < $1.key }) {
+            for _ in 0..<count {
+                cascade.nodeStopped(type: type)
+                lost.append(type)
+            }
         }
+        return lost
     }
+
+    /// The ids of the workers not heard from since `deadline`.
+    public func silentWorkers(since deadline: ContinuousClock.Instant) -> [String] {
+        workers.map(\.id).filter { id in lastSeen[id].map { $0 < deadline } ?? true }
+    }
+
+    /// Forgets every worker not heard from since `deadline` and places the
+    /// nodes they hosted on the others (or on the next worker to register,
+    /// if none is left). Returns the `START-NODE`s to send.
+    public mutating func expireWorkers(silentSince deadline: ContinuousClock.Instant) -> [Envelope] {
+        placeAgain(silentWorkers(since: deadline).flatMap { forgetWorker($0) })
+    }
+
+    /// Places one node of each type in `types` (nodes of a lost worker);
+    /// those with no worker to go to wait for the next one to register.
+    public mutating func placeAgain(_ types: [String]) -> [Envelope] {
+        types.flatMap { startNode(type: $0, requester: nil) }
+    }
+
+    /// A `HEARTBEAT` for every connected worker.
+    public var heartbeats: [Envelope] { workers.map { Envelope(to: $0.id, .heartbeat) } }
 
     // MARK: - Answers
 
@@ -136,11 +190,20 @@ public struct MasterState: Sendable {
 
     // MARK: - Rules
 
-    private mutating func startNode(type: String, requester: String) -> [Envelope] {
+    /// Places one node of `type`. `requester` gets the answer; without one
+    /// (a node being placed again), a node with no worker to go to waits
+    /// for the next worker to register.
+    private mutating func startNode(type: String, requester: String?) -> [Envelope] {
         guard let recipe = graph.recipe(type: type) else {
-            return [Envelope(to: requester, .startNodeRequestFailure(reason: "unknown recipe type: \(type)", statusCode: 400))]
+            return requester.map {
+                [Envelope(to: $0, .startNodeRequestFailure(reason: "unknown recipe type: \(type)", statusCode: 400))]
+            } ?? []
         }
         guard let index = placement(for: type) else {
+            guard let requester else {
+                unplaced.append(type)
+                return []
+            }
             return [Envelope(to: requester, .startNodeRequestFailure(reason: "no worker is connected", statusCode: 503))]
         }
         workers[index].queued[type, default: 0] += 1
@@ -150,7 +213,7 @@ public struct MasterState: Sendable {
         if cascade.completing.contains(type) {
             envelopes.append(Envelope(to: worker, .completeTask(type: type)))
         }
-        envelopes.append(Envelope(to: requester, .startNodeRequestSuccess))
+        if let requester { envelopes.append(Envelope(to: requester, .startNodeRequestSuccess)) }
         return envelopes
     }
 
@@ -185,5 +248,15 @@ public struct MasterState: Sendable {
     private mutating func recordFailure(of type: String, reason: String) {
         totals[type, default: .init()].failed += 1
         lastFailure[type] = reason
+    }
+}
+
+extension MMOPMessage {
+    /// Sent by a worker that must be registered with the master.
+    fileprivate var isWorkerReport: Bool {
+        switch self {
+        case .startNodeSuccess, .startNodeFailure, .workerTaskCompleted, .nodeFailure, .running, .heartbeat: true
+        default: false
+        }
     }
 }

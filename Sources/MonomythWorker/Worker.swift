@@ -21,14 +21,20 @@ public final class Worker: Sendable {
     public static let shutdownGrace: Duration = .seconds(30)
 
     /// Connects to the master at `master`, sends `READY` and starts serving.
+    ///
+    /// Workers heartbeat the master every `liveness.interval`; one that hears
+    /// nothing from its master for `liveness.timeout` reconnects and
+    /// registers again (`READY`, then `RUNNING` for the nodes it runs).
     public init(
-        id: String = Worker.newID(), pipeline: Pipeline, stream: any DataStream, master: String, context: ZMQContext
+        id: String = Worker.newID(), pipeline: Pipeline, stream: any DataStream, master: String, context: ZMQContext,
+        liveness: Liveness = Liveness()
     ) throws {
         self.id = id
         let started = self.started
         service = try ServiceThread.start(name: id) { service in
             var loop = try WorkerLoop(
-                id: id, pipeline: pipeline, stream: stream, master: master, context: context, started: started)
+                id: id, pipeline: pipeline, stream: stream, master: master, context: context, started: started,
+                liveness: liveness)
             defer { loop.close() }
             service.ready()
             try loop.run(until: { service.isStopRequested })
@@ -62,18 +68,23 @@ private struct WorkerLoop {
     let stream: any DataStream
     let context: ZMQContext
     let started: Guarded<[NodeInstance]>
-    let dealer: ZMQSocket
+    let master: String
+    let liveness: Liveness
+    var dealer: ZMQSocket
     let pull: ZMQSocket
     let nodeEndpoint: String
+    var lastHeard = ContinuousClock.now
     var nodes: [String: NodeInstance] = [:]
     var completing: Set<String> = []
     var shutdownDeadline: Date?
 
     init(
         id: String, pipeline: Pipeline, stream: any DataStream, master: String, context: ZMQContext,
-        started: Guarded<[NodeInstance]>
+        started: Guarded<[NodeInstance]>, liveness: Liveness
     ) throws {
         self.id = id
+        self.master = master
+        self.liveness = liveness
         self.pipeline = pipeline
         self.stream = stream
         self.context = context
@@ -81,9 +92,14 @@ private struct WorkerLoop {
         nodeEndpoint = "inproc://monomyth-nodes-\(id)"
         pull = try ZMQSocket(context, .pull)
         try pull.bind(nodeEndpoint)
-        dealer = try ZMQSocket(context, .dealer)
+        dealer = try Self.connect(to: master, as: id, context: context)
+    }
+
+    private static func connect(to master: String, as id: String, context: ZMQContext) throws(ZMQError) -> ZMQSocket {
+        let dealer = try ZMQSocket(context, .dealer)
         try dealer.setRoutingID(id)
         try dealer.connect(master)
+        return dealer
     }
 
     func close() {
@@ -92,8 +108,9 @@ private struct WorkerLoop {
     }
 
     mutating func run(until stopRequested: () -> Bool) throws {
-        send(.ready)
+        register()
         Log.info("ready", from: id)
+        var nextBeat = ContinuousClock.now + liveness.interval
         while true {
             if stopRequested() && shutdownDeadline == nil { beginShutdown() }
             if let deadline = shutdownDeadline {
@@ -112,8 +129,33 @@ private struct WorkerLoop {
                 if error.isTerminated { return }
                 throw error
             }
+            let now = ContinuousClock.now
+            if now >= nextBeat {
+                nextBeat = now + liveness.interval
+                send(.heartbeat)
+            }
+            if now - lastHeard > liveness.timeout && shutdownDeadline == nil {
+                Log.warning("no word from the master for \(liveness.timeout); reconnecting", from: id)
+                try reconnect()
+            }
         }
         Log.info("shut down", from: id)
+    }
+
+    /// Replaces the DEALER (dropping what it queued for the old connection)
+    /// and registers again.
+    private mutating func reconnect() throws(ZMQError) {
+        dealer.close()
+        dealer = try Self.connect(to: master, as: id, context: context)
+        lastHeard = .now
+        register()
+    }
+
+    /// `READY`, then `RUNNING` for each node type this worker runs.
+    private func register() {
+        send(.ready)
+        let counts = Dictionary(grouping: nodes.values, by: \.recipe.type).mapValues(\.count)
+        for (type, count) in counts.sorted(by: { $0.key < $1.key }) { send(.running(type: type, count: count)) }
     }
 
     private mutating func beginShutdown() {
@@ -129,7 +171,13 @@ private struct WorkerLoop {
             Log.warning("rejected a message from the master: \(error)", from: id)
             return
         }
+        lastHeard = .now
         switch message {
+        case .heartbeat:
+            break
+        case .reRegister:
+            Log.info("the master asked this worker to register again", from: id)
+            register()
         case .startNode(let type, let recipe):
             guard shutdownDeadline == nil else { return }
             startNode(type: type, recipeBytes: recipe)

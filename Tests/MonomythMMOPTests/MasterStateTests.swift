@@ -82,10 +82,49 @@ func chainGraph(instances: Int = 1) throws -> PipelineGraph {
         #expect(envelopes.map(\.message.command) == ["START-NODE", "COMPLETE-TASK", "START-NODE-REQUEST-SUCCESS"])
     }
 
-    @Test func messagesFromUnknownWorkersAreNotAccepted() throws {
-        let state = MasterState(graph: try chainGraph())
-        #expect(!state.accepts(.startNodeSuccess(type: "B"), from: "stranger"))
+    @Test func anUnknownWorkerIsToldToRegisterAgain() throws {
+        var state = MasterState(graph: try chainGraph())
+        #expect(state.handle(.heartbeat, from: "stranger") == [Envelope(to: "stranger", .reRegister)])
+        #expect(state.handle(.workerTaskCompleted(type: "A"), from: "stranger") == [Envelope(to: "stranger", .reRegister)])
+        #expect(state.recipeInfo.allSatisfy { $0.counts == .init() }, "a stranger's report changes no count")
         #expect(!state.accepts(.pong, from: "anyone"))
-        #expect(state.accepts(.ping, from: "anyone"))
     }
-}
+
+    @Test func aReRegisteringWorkerReportsWhatItRuns() throws {
+        var state = MasterState(graph: try chainGraph())
+        _ = state.handle(.ready, from: "w1")
+        _ = state.handle(.running(type: "B", count: 2), from: "w1")
+        #expect(state.recipeInfo.first { $0.type == "B" }?.counts.running == 2)
+        #expect(state.workerInfo == [WorkerInfo(workerID: "w1", nodes: [.init(recipeName: "B", nodeCount: 2)])])
+    }
+
+    @Test func aSilentWorkerExpiresAndItsNodesArePlacedOnTheOthers() throws {
+        var state = MasterState(graph: try chainGraph(instances: 2))
+        let start = ContinuousClock.now
+        for worker in ["w1", "w2"] { _ = state.handle(.ready, from: worker, at: start) }
+        for type in ["C", "B", "B", "A"] {
+            let to = state.handle(.startNodeRequest(type: type), from: "c", at: start)[0].to
+            _ = state.handle(.startNodeSuccess(type: type), from: to, at: start)
+        }
+        #expect(state.workerInfo.map(\.nodes.count) == [2, 2], "w1: C, B; w2: B, A")
+
+        _ = state.handle(.heartbeat, from: "w2", at: start + .seconds(5))
+        #expect(state.silentWorkers(since: start + .seconds(3)) == ["w1"])
+        let envelopes = state.expireWorkers(silentSince: start + .seconds(3))
+
+        #expect(state.workerIDs == ["w2"])
+        #expect(envelopes.map(\.to) == ["w2", "w2"])
+        #expect(envelopes.map(\.message.command) == ["START-NODE", "START-NODE"])
+        #expect(Set(envelopes.compactMap { if case .startNode(let type, _) = $0.message { type } else { nil } }) == ["B", "C"])
+        #expect(state.recipeInfo.map(\.counts.queued) == [0, 1, 1])
+    }
+
+    @Test func nodesOfALostWorkerWaitForTheNextWorkerWhenNoneIsLeft() throws {
+        var state = MasterState(graph: try chainGraph())
+        _ = state.handle(.ready, from: "w1")
+        _ = state.handle(.startNodeRequest(type: "B"), from: "c")
+        #expect(state.expireWorkers(silentSince: .now + .seconds(1)) == [], "nobody to place B on")
+        let envelopes = state.handle(.ready, from: "w2")
+        #expect(envelopes.map(\.message.command) == ["START-NODE"])
+        #expect(envelopes.first?.to == "w2")
+    }}

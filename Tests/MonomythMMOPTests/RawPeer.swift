@@ -18,9 +18,16 @@ final class RawPeer {
     func send(_ frames: [String]) throws { try socket.send(frames.map { Array($0.utf8) }) }
     func send(bytes frames: [[UInt8]]) throws { try socket.send(frames) }
 
-    /// The next message as text frames, or nil after `timeout`.
+    /// The next message other than a `HEARTBEAT`, as text frames, or nil
+    /// after `timeout`.
     func receive(timeout: Duration = .seconds(5)) throws -> [String]? {
-        try socket.receive(timeout: timeout).map { $0.map { String(decoding: $0, as: UTF8.self) } }
+        let deadline = ContinuousClock.now + timeout
+        while case let left = deadline - .now, left > .zero {
+            guard let frames = try socket.receive(timeout: left) else { return nil }
+            let text = frames.map { String(decoding: $0, as: UTF8.self) }
+            if text.last != "HEARTBEAT" { return text }
+        }
+        return nil
     }
 
     /// Sends `frames` and returns the answer.
@@ -58,4 +65,22 @@ extension RawPeer {
     }
 }
 
+extension RawPeer {
+    /// Asks for recipe info until `done` holds for the counts (a worker's
+    /// report travels on its own connection) or 5 s passed; the last counts.
+    func awaitRecipeCounts(_ done: ([RecipeInfo.Counts]) -> Bool) throws -> [RecipeInfo.Counts] {
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while true {
+            let reply = try ask(["MMOP/0", "RECIPE-INFO"]) ?? []
+            let counts = try json([RecipeInfo].self, reply.count == 3 ? reply[2] : "[]").map(\.counts)
+            if done(counts) || Date() > deadline { return counts }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+}
+
 struct TimedOut: Error { let what: String }
+
+/// Long enough that raw peers, which do not heartbeat, are never expired
+/// during a test.
+let patientLiveness = Liveness(interval: .seconds(60), missedBeats: 3)
