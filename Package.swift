@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "Monomyth", targets: ["Monomyth"]),
         .library(name: "MonomythTesting", targets: ["MonomythTesting"]),
+        .library(name: "MonomythCommandLine", targets: ["MonomythCommandLine"]),
+        .executable(name: "monomyth", targets: ["MonomythClient"]),
         .executable(name: "wordcount", targets: ["wordcount"]),
     ],
     targets: [
@@ -15,6 +17,8 @@ let package = Package(
         // Node threads and data streams.
         .target(name: "MonomythRuntime", dependencies: ["MonomythCore"]),
 
+        // The planner: which nodes to start, where and in what order (pure).
+        .target(name: "MonomythPlanner", dependencies: ["MonomythCore", "MonomythMMOP"]),
         // MMOP, the orchestration protocol: messages and their frames (pure).
         .target(name: "MonomythMMOP", dependencies: ["MonomythCore"]),
         // The RabbitMQ data stream, through rabbitmq-c.
@@ -33,7 +37,8 @@ let package = Package(
             name: "MonomythWorker",
             dependencies: ["MonomythCore", "MonomythMMOP", "MonomythRuntime", "MonomythZeroMQ", "CZeroMQ"]),
         // Control clients: requests to a master, and the job driver.
-        .target(name: "MonomythControl", dependencies: ["MonomythCore", "MonomythMMOP", "MonomythZeroMQ"]),
+        .target(
+            name: "MonomythControl", dependencies: ["MonomythCore", "MonomythMMOP", "MonomythPlanner", "MonomythZeroMQ"]),
         // A master, workers and a driver in one process.
         .target(
             name: "MonomythEmbedded",
@@ -46,9 +51,14 @@ let package = Package(
         .target(
             name: "Monomyth",
             dependencies: [
-                "MonomythCore", "MonomythRuntime", "MonomythMMOP", "MonomythZeroMQ", "MonomythMaster",
-                "MonomythWorker", "MonomythControl", "MonomythEmbedded", "MonomythRabbitMQ",
+                "MonomythCore", "MonomythRuntime", "MonomythMMOP", "MonomythPlanner", "MonomythZeroMQ",
+                "MonomythMaster", "MonomythWorker", "MonomythControl", "MonomythEmbedded", "MonomythRabbitMQ",
             ]),
+        // A pipeline's executable: subcommands local, master, worker, run, graph, plan.
+        .target(name: "MonomythCommandLine", dependencies: ["Monomyth"]),
+        // The `monomyth` command-line client for any master.
+        .executableTarget(name: "MonomythClient", dependencies: ["MonomythCommandLine"]),
+
         // What users import from their test targets: run pipelines in-process.
         .target(name: "MonomythTesting", dependencies: ["Monomyth"]),
 
@@ -67,10 +77,12 @@ let package = Package(
             path: "Samples/WordCount/Sources/WordCountPipeline",
             resources: [.copy("moby-dick.txt")]),
         .executableTarget(
-            name: "wordcount", dependencies: ["WordCountPipeline"],
+            name: "wordcount", dependencies: ["WordCountPipeline", "MonomythCommandLine"],
             path: "Samples/WordCount/Sources/wordcount"),
 
         .testTarget(name: "MonomythCoreTests", dependencies: ["MonomythCore"]),
+        .testTarget(name: "MonomythPlannerTests", dependencies: ["MonomythPlanner"]),
+        .testTarget(name: "MonomythCommandLineTests", dependencies: ["MonomythCommandLine"]),
         .testTarget(name: "MonomythRuntimeTests", dependencies: ["Monomyth", "MonomythTesting"]),
         .testTarget(name: "MonomythMMOPTests", dependencies: ["Monomyth", "CZeroMQ"]),
         .testTarget(name: "MonomythRabbitMQTests", dependencies: ["Monomyth", "MonomythTesting"]),

@@ -1,10 +1,13 @@
 import Foundation
 import MonomythCore
 import MonomythMMOP
+import MonomythPlanner
 
 /// Why a job did not complete.
 public enum JobError: Error, Equatable, CustomStringConvertible {
     case control(ControlError)
+    /// The nodes cannot be planned: no worker, or a bad instance count.
+    case plan(PlanError)
     /// A node could not start or stopped on an error.
     case nodeFailed(type: String, reason: String)
     /// Fewer workers connected than the job needs, within the time allowed.
@@ -13,6 +16,7 @@ public enum JobError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .control(let error): error.description
+        case .plan(let error): error.description
         case .nodeFailed(let type, let reason): "node type \(type) failed: \(reason)"
         case .workersMissing(let expected, let connected):
             "only \(connected) of \(expected) workers connected to the master"
@@ -44,14 +48,23 @@ public struct JobDriver {
         throw .workersMissing(expected: count, connected: connected)
     }
 
-    /// Starts every instance of every node, consumers before producers, so
-    /// nothing is placed on a queue before its reader runs.
-    public func deploy() throws(JobError) {
-        for recipe in graph.recipes.reversed() {
-            for _ in 0..<recipe.instances {
-                do { try client.startNode(type: recipe.type) } catch { throw .control(error) }
-            }
+    /// Starts the node instances the connected workers are missing, in the
+    /// ``Planner``'s order (consumers before producers, so nothing is placed
+    /// on a queue before its reader runs); returns the plan. The master
+    /// places each node by the rule the plan follows.
+    ///
+    /// - Parameter instances: desired instance counts by node type, overriding
+    ///   the recipes' own.
+    @discardableResult
+    public func deploy(instances: [String: Int] = [:]) throws(JobError) -> [PlannedStart] {
+        let workers: [WorkerLoad]
+        do { workers = try client.workerInfo().map(WorkerLoad.init) } catch { throw .control(error) }
+        let plan: [PlannedStart]
+        do { plan = try Planner.plan(graph, instances: instances, workers: workers) } catch { throw .plan(error) }
+        for start in plan {
+            do { try client.startNode(type: start.recipe.type) } catch { throw .control(error) }
         }
+        return plan
     }
 
     /// Asks the node types fed from outside the pipeline to complete once

@@ -103,7 +103,8 @@ import WordCountPipeline
     }
 }
 
-@Suite struct WordCountOnRabbitMQTests {
+/// Tests that use WordCount's queues on the test broker, one at a time.
+@Suite(.serialized) struct WordCountOnRabbitMQTests {
     @Test func countsThroughRabbitMQEqualTheIndependentCountAndLeaveEmptyQueues() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
