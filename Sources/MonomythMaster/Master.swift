@@ -33,7 +33,7 @@ public final class Master: Sendable {
             let resolved = try socket.lastEndpoint()
             bound.update { $0 = resolved }
             service.ready()
-            Log.debug("listening on \(resolved)", from: "master")
+            Log.info("listening on \(resolved)", from: "master")
             var state = MasterState(graph: graph)
             var nextBeat = ContinuousClock.now + liveness.interval
             while !service.isStopRequested {

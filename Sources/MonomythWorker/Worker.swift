@@ -109,7 +109,7 @@ private struct WorkerLoop {
 
     mutating func run(until stopRequested: () -> Bool) throws {
         register()
-        Log.debug("ready", from: id)
+        Log.info("ready", from: id)
         var nextBeat = ContinuousClock.now + liveness.interval
         while true {
             if stopRequested() && shutdownDeadline == nil { beginShutdown() }
@@ -139,7 +139,7 @@ private struct WorkerLoop {
                 try reconnect()
             }
         }
-        Log.debug("shut down", from: id)
+        Log.info("shut down", from: id)
     }
 
     /// Replaces the DEALER (dropping what it queued for the old connection)
@@ -185,7 +185,7 @@ private struct WorkerLoop {
             completing.insert(type)
             for node in nodes.values where node.recipe.type == type { node.requestCompletion() }
         case .shutdown:
-            Log.debug("shutting down at the master's request", from: id)
+            Log.info("shutting down at the master's request", from: id)
             if shutdownDeadline == nil { beginShutdown() }
         default:
             Log.warning("ignored unexpected \(message.command) from the master", from: id)
