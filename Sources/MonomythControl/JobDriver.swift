@@ -38,13 +38,13 @@ public struct JobDriver {
 
     /// Waits until at least `count` workers are connected.
     public func awaitWorkers(_ count: Int, timeout: Duration) throws(JobError) {
-        let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds))
+        let deadline = ContinuousClock.now + timeout
         var connected = 0
         repeat {
             do { connected = try client.workerInfo().count } catch { throw .control(error) }
             if connected >= count { return }
             Thread.sleep(forTimeInterval: 0.01)
-        } while Date() < deadline
+        } while ContinuousClock.now < deadline
         throw .workersMissing(expected: count, connected: connected)
     }
 

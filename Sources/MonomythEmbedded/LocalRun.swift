@@ -69,9 +69,13 @@ public final class LocalRun: Sendable {
     private let pipeline: Pipeline
     private let workerCount: Int
     private let requests = Mutex(Requests())
-    private let outcome = Mutex<Result<RunReport, RunError>?>(nil)
-    private let settled = DispatchSemaphore(value: 0)
-    private let waiters = Mutex<[CheckedContinuation<RunReport, any Error>]>([])
+    private let ending = Guarded(Ending())
+
+    /// How the run ended, once it has, and who waits for it asynchronously.
+    private struct Ending {
+        var outcome: Result<RunReport, RunError>?
+        var waiters: [CheckedContinuation<RunReport, any Error>] = []
+    }
 
     private struct Requests {
         var started = false
@@ -117,14 +121,11 @@ public final class LocalRun: Sendable {
     /// stopped, and this waits for that.
     public func wait(timeout: Duration? = nil) throws(RunError) -> RunReport {
         guard requests.withLock({ $0.started }) else { throw RunError.notStarted }
-        if let timeout, settled.wait(timeout: .now() + timeout.timeInterval) == .timedOut {
-            requests.withLock { $0.stop = .timedOut(timeout) }
-            settled.wait()
-        } else if timeout == nil {
-            settled.wait()
+        let deadline = timeout.map { Date(timeIntervalSinceNow: $0.timeInterval) }
+        if ending.wait(until: deadline, for: \.outcome) == nil, let timeout {
+            requests.withLock { $0.stop = $0.stop ?? .timedOut(timeout) }
         }
-        settled.signal()
-        return try outcome.withLock { $0! }.get()
+        return try ending.wait(until: nil, for: \.outcome)!.get()
     }
 
     /// Waits without blocking a thread until the run has ended; returns the
@@ -132,23 +133,20 @@ public final class LocalRun: Sendable {
     public func completion() async throws -> RunReport {
         guard requests.withLock({ $0.started }) else { throw RunError.notStarted }
         return try await withCheckedThrowingContinuation { continuation in
-            let done = outcome.withLock { outcome in
-                if outcome == nil { waiters.withLock { $0.append(continuation) } }
-                return outcome
+            let done = ending.update { ending in
+                if ending.outcome == nil { ending.waiters.append(continuation) }
+                return ending.outcome
             }
             if let done { continuation.resume(with: done.mapError { $0 as any Error }) }
         }
     }
 
     private func settle(_ result: Result<RunReport, RunError>) {
-        let waiting = outcome.withLock { outcome in
-            outcome = result
-            return waiters.withLock { waiters in
-                defer { waiters = [] }
-                return waiters
-            }
+        let waiting = ending.update { ending in
+            ending.outcome = result
+            defer { ending.waiters = [] }
+            return ending.waiters
         }
-        settled.signal()
         for waiter in waiting { waiter.resume(with: result.mapError { $0 as any Error }) }
     }
 

@@ -81,19 +81,7 @@ public final class Master: Sendable {
             return
         }
         Log.debug("\(message.command) from \(sender)", from: "master")
-        var envelopes = state.handle(message, from: sender)
-        // A START-NODE that cannot reach its worker is placed again elsewhere
-        // before the requester hears of success.
-        while case .startNode = envelopes.first?.message, let worker = envelopes.first?.to {
-            if send(envelopes[0], on: socket) {
-                envelopes.removeFirst()
-                break
-            }
-            Log.warning("worker \(worker) is unreachable; forgetting it", from: "master")
-            state.forgetWorker(worker)
-            envelopes = state.handle(message, from: sender)
-        }
-        deliver(envelopes, state: &state, socket: socket)
+        deliver(state.handle(message, from: sender), state: &state, socket: socket)
     }
 
     /// Expires silent workers, placing their nodes elsewhere, and sends every
@@ -108,7 +96,9 @@ public final class Master: Sendable {
     }
 
     /// Sends `envelopes` in order. A worker that cannot be reached is
-    /// forgotten; nothing more goes to it, and its nodes are placed again.
+    /// forgotten; nothing more goes to it, and its nodes are placed again
+    /// before anything else is sent (so a requester hears of success only
+    /// after its node went to a worker that is there).
     private static func deliver(_ envelopes: [Envelope], state: inout MasterState, socket: ZMQSocket) {
         var pending = envelopes[...]
         while let envelope = pending.popFirst() {
@@ -116,7 +106,7 @@ public final class Master: Sendable {
             Log.warning("worker \(envelope.to) is unreachable; forgetting it", from: "master")
             let lost = state.forgetWorker(envelope.to)
             pending.removeAll { $0.to == envelope.to }
-            pending.append(contentsOf: state.placeAgain(lost))
+            pending.insert(contentsOf: state.placeAgain(lost), at: pending.startIndex)
         }
     }
 

@@ -108,6 +108,31 @@ import Testing
         }
     }
 
+    @Test func aWorkerThatVanishedIsForgottenAndItsNodesGoElsewhere() throws {
+        try withMaster { context, master in
+            let client = try RawPeer(context, .dealer, id: "client", connect: master.endpoint)
+            var first: RawPeer? = try RawPeer(context, .dealer, id: "w1", connect: master.endpoint)
+            try first?.send(["MMOP/0", "READY"])
+            try client.awaitWorkers(1)
+            let second = try RawPeer(context, .dealer, id: "w2", connect: master.endpoint)
+            try second.send(["MMOP/0", "READY"])
+            try client.awaitWorkers(2)
+            #expect(try client.ask(["MMOP/0", "START-NODE-REQUEST", "C"]) == ["MMOP/0", "START-NODE-REQUEST-SUCCESS"])
+            #expect(try first?.receive()?[1] == "START-NODE")
+            #expect(try client.ask(["MMOP/0", "START-NODE-REQUEST", "B"]) == ["MMOP/0", "START-NODE-REQUEST-SUCCESS"])
+            #expect(try second.receive()?[1] == "START-NODE")
+
+            first = nil  // w1's socket closes; the master's next send to it fails
+            Thread.sleep(forTimeInterval: 0.3)
+            // Both workers carry one node: the rule picks w1, which is gone.
+            #expect(try client.ask(["MMOP/0", "START-NODE-REQUEST", "A"]) == ["MMOP/0", "START-NODE-REQUEST-SUCCESS"])
+            let moved = try [second.receive(), second.receive()].map { Array(try #require($0).prefix(3)) }
+            #expect(moved == [["MMOP/0", "START-NODE", "A"], ["MMOP/0", "START-NODE", "C"]])
+            let workers = try json([WorkerInfo].self, try #require(try client.ask(["MMOP/0", "WORKER-INFO"]))[2])
+            #expect(workers.map(\.workerID) == ["w2"])
+        }
+    }
+
     @Test func survivesGarbageAndStillAnswers() throws {
         try withMaster { context, master in
             let attacker = try RawPeer(context, .dealer, id: "attacker", connect: master.endpoint)

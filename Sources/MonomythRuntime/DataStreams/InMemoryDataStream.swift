@@ -51,9 +51,6 @@ public final class InMemoryDataStream: DataStream, @unchecked Sendable {
         locked { (queues[queue]?.readyCount ?? 0, queues[queue]?.unacked ?? 0) }
     }
 
-    /// The names of every queue declared or published to.
-    public var queueNames: [String] { locked { queues.keys.sorted() } }
-
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
         condition.lock()
         defer { condition.unlock() }
