@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MonomythCommandLine", targets: ["MonomythCommandLine"]),
         .executable(name: "monomyth", targets: ["MonomythClient"]),
         .executable(name: "wordcount", targets: ["wordcount"]),
+        .executable(name: "monomyth-bench", targets: ["monomyth-bench"]),
     ],
     targets: [
         // The pure core: DSL, pipeline graph, payload coding, completion rules.
@@ -80,6 +81,14 @@ let package = Package(
             name: "wordcount", dependencies: ["WordCountPipeline", "MonomythCommandLine"],
             path: "Samples/WordCount/Sources/wordcount"),
 
+        // Benchmarks: product figures against raw baselines, side by side.
+        .target(
+            name: "MonomythBenchmarks", dependencies: ["Monomyth", "WordCountPipeline", "CRabbitMQ", "CRabbitMQShim", "CZeroMQ"],
+            path: "Benchmarks/Sources/MonomythBenchmarks"),
+        .executableTarget(
+            name: "monomyth-bench", dependencies: ["MonomythBenchmarks", "WordCountPipeline"],
+            path: "Benchmarks/Sources/monomyth-bench"),
+
         .testTarget(name: "MonomythCoreTests", dependencies: ["MonomythCore"]),
         .testTarget(name: "MonomythPlannerTests", dependencies: ["MonomythPlanner"]),
         .testTarget(name: "MonomythCommandLineTests", dependencies: ["MonomythCommandLine"]),
@@ -87,5 +96,6 @@ let package = Package(
         .testTarget(name: "MonomythMMOPTests", dependencies: ["Monomyth", "CZeroMQ"]),
         .testTarget(name: "MonomythRabbitMQTests", dependencies: ["Monomyth", "MonomythTesting"]),
         .testTarget(name: "WordCountTests", dependencies: ["WordCountPipeline", "MonomythTesting"]),
+        .testTarget(name: "MonomythBenchmarksTests", dependencies: ["MonomythBenchmarks", "MonomythTesting"]),
     ]
 )
