@@ -169,31 +169,38 @@ private final class RawAMQP {
         }
     }
 
-    /// The next delivery: its tag and body.
+    /// The next delivery: its tag and body. Confirms read on the way are applied.
     func next() throws -> (tag: UInt64, body: [UInt8]) {
-        amqp_maybe_release_buffers(state)
-        var envelope = amqp_envelope_t()
-        var timeout = timeval(tv_sec: 15, tv_usec: 0)
-        let reply = amqp_consume_message(state, &envelope, &timeout, 0)
-        guard reply.reply_type == AMQP_RESPONSE_NORMAL else {
-            throw BenchmarkError.failed("rabbitmq-c: no delivery: \(String(cString: amqp_error_string2(reply.library_error)))")
+        while true {
+            amqp_maybe_release_buffers(state)
+            var envelope = amqp_envelope_t()
+            var timeout = timeval(tv_sec: 15, tv_usec: 0)
+            let reply = amqp_consume_message(state, &envelope, &timeout, 0)
+            if reply.reply_type == AMQP_RESPONSE_NORMAL {
+                defer { amqp_destroy_envelope(&envelope) }
+                let body = envelope.message.body
+                return (envelope.delivery_tag, Array(UnsafeRawBufferPointer(start: body.bytes, count: body.len)))
+            }
+            guard reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue else {
+                throw BenchmarkError.failed("rabbitmq-c: no delivery: \(String(cString: amqp_error_string2(reply.library_error)))")
+            }
+            try readConfirm()
         }
-        defer { amqp_destroy_envelope(&envelope) }
-        let body = envelope.message.body
-        return (envelope.delivery_tag, Array(UnsafeRawBufferPointer(start: body.bytes, count: body.len)))
     }
 
     /// Reads frames until the broker confirmed everything published.
     func awaitConfirms() throws {
-        while !unconfirmed.isEmpty {
-            var frame = amqp_frame_t()
-            guard amqp_simple_wait_frame(state, &frame) == 0 else { throw BenchmarkError.failed("rabbitmq-c: read failed") }
-            guard frame.frame_type == UInt8(AMQP_FRAME_METHOD), frame.payload.method.id == AMQP_BASIC_ACK_METHOD else {
-                throw BenchmarkError.failed("rabbitmq-c: unexpected frame while awaiting confirms")
-            }
-            let ack = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
-            if ack.multiple != 0 { unconfirmed = unconfirmed.filter { $0 > ack.delivery_tag } } else { unconfirmed.remove(ack.delivery_tag) }
+        while !unconfirmed.isEmpty { try readConfirm() }
+    }
+
+    private func readConfirm() throws {
+        var frame = amqp_frame_t()
+        guard amqp_simple_wait_frame(state, &frame) == 0 else { throw BenchmarkError.failed("rabbitmq-c: read failed") }
+        guard frame.frame_type == UInt8(AMQP_FRAME_METHOD), frame.payload.method.id == AMQP_BASIC_ACK_METHOD else {
+            throw BenchmarkError.failed("rabbitmq-c: unexpected frame \(frame.frame_type)")
         }
+        let ack = frame.payload.method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+        if ack.multiple != 0 { unconfirmed = unconfirmed.filter { $0 > ack.delivery_tag } } else { unconfirmed.remove(ack.delivery_tag) }
     }
 
     func ack(upTo tag: UInt64) throws {
