@@ -160,8 +160,9 @@ final class AMQPSession {
         return lastPublished
     }
 
-    func ack(channel: UInt16, tag: UInt64) throws(AMQPFailure) {
-        let status = amqp_basic_ack(state, channel, tag, 0)
+    /// Acknowledges `tag`, and with `multiple` every earlier delivery on `channel` too.
+    func ack(channel: UInt16, tag: UInt64, multiple: Bool) throws(AMQPFailure) {
+        let status = amqp_basic_ack(state, channel, tag, multiple ? 1 : 0)
         guard status == AMQP_STATUS_OK.rawValue else { throw lose("basic.ack failed: \(Self.describe(status: status))") }
     }
 

@@ -89,11 +89,11 @@ final class RabbitMQConnection: DataStreamConnection {
         }
     }
 
-    func ack(_ tags: [UInt64]) throws { try settle(tags) { session, item throws(AMQPFailure) in try session.ack(channel: item.channel, tag: item.tag) } }
+    func ack(_ tags: [UInt64]) throws { try settle(tags) { session, items throws(AMQPFailure) in try acknowledge(items, on: session) } }
 
     func nack(_ tags: [UInt64], requeue: Bool) throws {
-        try settle(tags) { session, item throws(AMQPFailure) in
-            try session.nack(channel: item.channel, tag: item.tag, requeue: requeue)
+        try settle(tags) { session, items throws(AMQPFailure) in
+            for item in items { try session.nack(channel: item.channel, tag: item.tag, requeue: requeue) }
         }
     }
 
@@ -205,7 +205,7 @@ final class RabbitMQConnection: DataStreamConnection {
     /// Settles `tags`: all must be unsettled deliveries of this connection.
     /// Those of a lost session are dropped: the broker redelivers them.
     private func settle(
-        _ tags: [UInt64], with send: (AMQPSession, Unsettled) throws(AMQPFailure) -> Void
+        _ tags: [UInt64], with send: (AMQPSession, [Unsettled]) throws(AMQPFailure) -> Void
     ) throws {
         try checkOpen()
         var seen = Set<UInt64>()
@@ -214,13 +214,27 @@ final class RabbitMQConnection: DataStreamConnection {
         }
         let items = tags.map { unsettled.removeValue(forKey: $0)! }
         guard let session else { return }
-        for item in items where item.generation == generation {
-            do {
-                try send(session, item)
-            } catch {
-                Log.warning("settling deliveries failed (the broker will redeliver them): \(error)", from: "rabbitmq")
-                dropSession()
-                return
+        do {
+            try send(session, items.filter { $0.generation == generation })
+        } catch {
+            Log.warning("settling deliveries failed (the broker will redeliver them): \(error)", from: "rabbitmq")
+            dropSession()
+        }
+    }
+
+    /// Acknowledges `items` (already removed from ``unsettled``) in one
+    /// `multiple` frame per channel when they are all of that channel's
+    /// outstanding deliveries up to the highest of them, else one by one.
+    private func acknowledge(_ items: [Unsettled], on session: AMQPSession) throws(AMQPFailure) {
+        for (channel, acked) in Dictionary(grouping: items, by: \.channel) {
+            let highest = acked.map(\.tag).max()!
+            let othersUpToHighest =
+                unsettled.values.count { $0.generation == generation && $0.channel == channel && $0.tag <= highest }
+                + received.values.reduce(0) { $0 + $1.count { $0.channel == channel && $0.tag <= highest } }
+            if othersUpToHighest == 0 {
+                try session.ack(channel: channel, tag: highest, multiple: true)
+            } else {
+                for item in acked { try session.ack(channel: channel, tag: item.tag, multiple: false) }
             }
         }
     }
