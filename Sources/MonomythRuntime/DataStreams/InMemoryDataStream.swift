@@ -65,7 +65,14 @@ public final class InMemoryDataStream: DataStream, @unchecked Sendable {
 
     fileprivate func publish(_ messages: [Outgoing]) {
         locked {
-            for outgoing in messages { queues[outgoing.queue, default: QueueState()].ready.append(Stored(message: outgoing.message, redelivered: false)) }
+            // One dictionary access per run of messages to the same queue.
+            var rest = messages[...]
+            while let queue = rest.first?.queue {
+                let run = rest.prefix { $0.queue == queue }
+                rest = rest.dropFirst(run.count)
+                queues[queue, default: QueueState()].ready.append(
+                    contentsOf: run.lazy.map { Stored(message: $0.message, redelivered: false) })
+            }
             condition.broadcast()
         }
     }
@@ -96,7 +103,12 @@ public final class InMemoryDataStream: DataStream, @unchecked Sendable {
     fileprivate func settle(_ settled: [Unacked], requeue: Bool) {
         guard !settled.isEmpty else { return }
         locked {
-            for item in settled { queues[item.queue]!.unacked -= 1 }
+            var rest = settled[...]
+            while let queue = rest.first?.queue {
+                let run = rest.prefix { $0.queue == queue }.count
+                rest = rest.dropFirst(run)
+                queues[queue]!.unacked -= run
+            }
             guard requeue else { return }
             for (queue, items) in Dictionary(grouping: settled, by: \.queue) {
                 var state = queues[queue]!
@@ -155,11 +167,17 @@ public final class InMemoryDataStream: DataStream, @unchecked Sendable {
 
         private func settle(_ tags: [UInt64], requeue: Bool) throws {
             try checkOpen()
-            var seen = Set<UInt64>()
-            for tag in tags where unacked[tag] == nil || !seen.insert(tag).inserted {
-                throw DataStreamError.unknownDeliveryTag(tag)
+            var settled: [Unacked] = []
+            settled.reserveCapacity(tags.count)
+            for tag in tags {
+                guard let item = unacked.removeValue(forKey: tag) else {
+                    // Unknown or repeated: put back what was taken, settle nothing.
+                    for (taken, item) in zip(tags, settled) { unacked[taken] = item }
+                    throw DataStreamError.unknownDeliveryTag(tag)
+                }
+                settled.append(item)
             }
-            stream.settle(tags.map { unacked.removeValue(forKey: $0)! }, requeue: requeue)
+            stream.settle(settled, requeue: requeue)
         }
 
         private func checkOpen() throws {
