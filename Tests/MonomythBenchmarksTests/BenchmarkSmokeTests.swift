@@ -10,7 +10,7 @@ import WordCountPipeline
         let options = BenchmarkOptions.quick(amqpURL: TestBroker.url, text: bundledText.path)
         let rows = try await onOwnThread("bench") { try runBenchmarks(options) }
         let table = renderTable(rows)
-        for figure in ["embedded", "persistent + confirms", "transient", "round trip, p50", "round trip, p99",
+        for figure in ["embedded: source", "fixed cost", "persistent + confirms", "transient", "round trip, p50", "round trip, p99",
             "place 100 nodes", "CPU", "RSS", "WordCount"]
         {
             #expect(rows.contains { $0.figure.contains(figure) }, "no row for \(figure)")

@@ -16,8 +16,27 @@ func embeddedThroughput(_ options: BenchmarkOptions) throws -> [BenchmarkRow] {
         BenchmarkRow(
             figure: "embedded: source → stage → sink, in memory (batch \(options.batchSize))", unit: "msg/s",
             product: result.product, baseline: result.baseline, target: "≥ 0.5× hand-written threads",
-            met: result.product / result.baseline >= 0.5)
+            met: result.product / result.baseline >= 0.5),
+        BenchmarkRow(
+            figure: "embedded: a one-message run, start to end (fixed cost)", unit: "s",
+            product: median(try (0..<max(1, options.rounds)).map { _ in try oneMessageRun() }), baseline: nil,
+            target: "—", met: nil),
     ]
+}
+
+/// Seconds for ``LocalRun`` to start, complete and close a pipeline that
+/// carries one message: what every bounded embedded job pays.
+private func oneMessageRun() throws -> Double {
+    let run = try LocalRun(
+        Pipeline("bench-fixed-cost") {
+            Source("produce", batchSize: 1, items: ["one"])
+            Stage("pass") { (text: String) in text }
+            Sink("consume") { (_: String) in }
+        })
+    let start = ContinuousClock.now
+    try run.start()
+    _ = try run.wait(timeout: .seconds(60))
+    return (ContinuousClock.now - start).seconds
 }
 
 /// Counts consumed messages and notes when the last one arrived.
