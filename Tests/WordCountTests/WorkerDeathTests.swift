@@ -81,3 +81,40 @@ extension WordCountOnRabbitMQTests {
         }
     }
 }
+
+extension WordCountOnRabbitMQTests {
+    /// A master killed and started again on the same endpoint learns its
+    /// workers again: they notice the silence and register anew.
+    @Test func aRestartedMasterLearnsItsWorkersAgain() async throws {
+        let endpoint = "tcp://127.0.0.1:\(try freePort())"
+        try await onOwnThread {
+            var master = try ChildProcess(wordcountBinary, ["master", "--bind", endpoint])
+            defer { master.kill() }
+            let worker = try ChildProcess(wordcountBinary, ["worker", "--master", endpoint, "--amqp", TestBroker.url])
+            defer { worker.kill() }
+            func workers() throws -> [WorkerInfo] {
+                let info = try run(monomythBinary, ["worker-info", "--json", "--master", endpoint], timeout: .seconds(10))
+                return (try? JSONDecoder().decode([WorkerInfo].self, from: Data(info.stdout.utf8))) ?? []
+            }
+            func awaitOneWorker(within seconds: Int) throws -> [WorkerInfo] {
+                let deadline = Date(timeIntervalSinceNow: TimeInterval(seconds))
+                var known = try workers()
+                while known.count != 1 && Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    known = try workers()
+                }
+                return known
+            }
+            let before = try awaitOneWorker(within: 10)
+            try #require(before.count == 1, "the worker registered: \(worker.stderr)")
+
+            master.signal(SIGKILL)
+            _ = master.wait(timeout: .seconds(10))
+            master.kill()
+            master = try ChildProcess(wordcountBinary, ["master", "--bind", endpoint])
+
+            let after = try awaitOneWorker(within: 15)
+            #expect(after.map(\.workerID) == before.map(\.workerID), "worker: \(worker.stderr)")
+        }
+    }
+}
