@@ -73,6 +73,7 @@ public struct MasterState: Sendable {
             workerMetrics[sender] = metrics
             return []
         case .startNodeRequest(let type):
+            if isIdle && !totals.isEmpty { beginJob() }
             return startNode(type: type, requester: sender)
         case .stopWorkerRequest(let id):
             guard workers.contains(where: { $0.id == id }) else {
@@ -176,6 +177,18 @@ public struct MasterState: Sendable {
     /// those with no worker to go to wait for the next one to register.
     public mutating func placeAgain(_ types: [String]) -> [Envelope] {
         types.flatMap { startNode(type: $0, requester: nil) }
+    }
+
+    /// No node runs, is starting, or waits to be placed: a job is over (or
+    /// none has begun).
+    private var isIdle: Bool { unplaced.isEmpty && workers.allSatisfy { $0.totalLoad == 0 } }
+
+    /// A start request on an idle master that has seen nodes end begins a
+    /// new job: completions and failures of the last one no longer count.
+    private mutating func beginJob() {
+        cascade = CompletionCascade(graph: graph)
+        totals = [:]
+        lastFailure = [:]
     }
 
     /// A `HEARTBEAT` for every connected worker.

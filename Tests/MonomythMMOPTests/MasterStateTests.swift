@@ -95,6 +95,26 @@ func chainGraph(instances: Int = 1) throws -> PipelineGraph {
         #expect(state.recipeInfo.allSatisfy { $0.counts.completed > 0 && $0.counts.running == 0 })
     }
 
+    @Test func aStartRequestOnAnIdleMasterBeginsANewJob() throws {
+        var state = MasterState(graph: try chainGraph())
+        _ = state.handle(.ready, from: "w1")
+        for type in ["C", "B", "A"] {
+            _ = state.handle(.startNodeRequest(type: type), from: "c")
+            _ = state.handle(.startNodeSuccess(type: type), from: "w1")
+        }
+        _ = state.handle(.startNodeRequest(type: "B"), from: "c")
+        _ = state.handle(.startNodeFailure(type: "B", category: "recipe build", reason: "bad"), from: "w1")
+        for type in ["A", "B", "C"] { _ = state.handle(.workerTaskCompleted(type: type), from: "w1") }
+        #expect(state.recipeInfo.map(\.counts) == [.init(completed: 1), .init(completed: 1, failed: 1), .init(completed: 1)])
+
+        let second = state.handle(.startNodeRequest(type: "C"), from: "c")
+
+        #expect(second.map(\.message.command) == ["START-NODE", "START-NODE-REQUEST-SUCCESS"],
+                "no COMPLETE-TASK left over from the last job")
+        #expect(state.recipeInfo.map(\.counts) == [.init(), .init(), .init(queued: 1)])
+        #expect(state.recipeInfo.allSatisfy { $0.lastFailure == nil })
+    }
+
     @Test func aNodeStartedAfterItsTypeWasToldToCompleteIsToldToo() throws {
         var state = MasterState(graph: try chainGraph())
         _ = state.handle(.ready, from: "w1")
