@@ -2,8 +2,9 @@ import Foundation
 import Monomyth
 import Testing
 
-/// The dashboard, rendered by headless Chromium after its script ran.
-@Suite(.serialized) struct DashboardTests {
+/// The dashboard, rendered by headless Chromium after its script ran (in
+/// the serialized suite: one HTTP server at a time).
+extension ControlHTTPServerTests {
     static let chromium = "/usr/bin/chromium"
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: chromium), "needs Debian's chromium (make test-deps)"))

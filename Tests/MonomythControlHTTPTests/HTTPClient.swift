@@ -61,9 +61,11 @@ func eventually(_ timeout: Duration = .seconds(10), _ condition: () throws -> Bo
     return try condition()
 }
 
-/// The names of this process's threads.
-func threadNames() -> [String] {
+/// This process's threads: their names by thread id.
+func threads() -> [String: String] {
     let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-    return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
-        .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    return Dictionary(uniqueKeysWithValues: tasks.compactMap { task in
+        (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))
+            .map { (task, $0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    })
 }
