@@ -4,8 +4,8 @@
 # Each first installs the Debian packages that are missing.
 
 SHELL := /bin/bash
-BUILD_PACKAGES := libsqlite3-dev libzmq3-dev librabbitmq-dev
-TEST_PACKAGES := rabbitmq-server
+BUILD_PACKAGES := libsqlite3-dev libzmq3-dev librabbitmq-dev libmicrohttpd-dev
+TEST_PACKAGES := rabbitmq-server chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: deps test-deps install broker wordcount test

@@ -40,6 +40,18 @@ let package = Package(
         // Control clients: requests to a master, and the job driver.
         .target(
             name: "MonomythControl", dependencies: ["MonomythCore", "MonomythMMOP", "MonomythPlanner", "MonomythZeroMQ"]),
+        // The HTTP control server: REST API, Prometheus metrics, dashboard.
+        .target(
+            name: "MonomythControlHTTP",
+            dependencies: [
+                "MonomythCore", "MonomythMMOP", "MonomythRuntime", "MonomythControl", "MonomythZeroMQ", "CMicroHTTPD",
+                "CMicroHTTPDShim",
+            ]),
+        .systemLibrary(
+            name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]),
+        // The libmicrohttpd calls Swift cannot make: the variadic start and info.
+        .target(name: "CMicroHTTPDShim", dependencies: ["CMicroHTTPD"], path: "Sources/CMicroHTTPDShim"),
         // A master, workers and a driver in one process.
         .target(
             name: "MonomythEmbedded",
@@ -56,7 +68,7 @@ let package = Package(
                 "MonomythMaster", "MonomythWorker", "MonomythControl", "MonomythEmbedded", "MonomythRabbitMQ",
             ]),
         // A pipeline's executable: subcommands local, master, worker, run, graph, plan.
-        .target(name: "MonomythCommandLine", dependencies: ["Monomyth"]),
+        .target(name: "MonomythCommandLine", dependencies: ["Monomyth", "MonomythControlHTTP"]),
         // The `monomyth` command-line client for any master.
         .executableTarget(name: "MonomythClient", dependencies: ["MonomythCommandLine"]),
 
@@ -95,6 +107,7 @@ let package = Package(
         .testTarget(name: "MonomythRuntimeTests", dependencies: ["Monomyth", "MonomythTesting"]),
         .testTarget(name: "MonomythMMOPTests", dependencies: ["Monomyth", "CZeroMQ"]),
         .testTarget(name: "MonomythRabbitMQTests", dependencies: ["Monomyth", "MonomythTesting"]),
+        .testTarget(name: "MonomythControlHTTPTests", dependencies: ["MonomythControlHTTP", "Monomyth"]),
         .testTarget(name: "WordCountTests", dependencies: ["WordCountPipeline", "MonomythTesting"]),
         .testTarget(name: "MonomythBenchmarksTests", dependencies: ["MonomythBenchmarks", "MonomythTesting"]),
     ]

@@ -1,9 +1,10 @@
 import Foundation
 import Monomyth
+import MonomythControlHTTP
 
 /// The subcommands of a ``MonomythCommand``.
 enum Subcommand: String, CaseIterable {
-    case local, master, worker, run, graph, plan
+    case local, master, worker, run, control, graph, plan
 
     var abstract: String {
         switch self {
@@ -11,6 +12,7 @@ enum Subcommand: String, CaseIterable {
         case .master: "Serve as the master of a cluster until SIGINT or SIGTERM."
         case .worker: "Run nodes as a master says until it shuts this worker down, or SIGINT or SIGTERM."
         case .run: "Deploy the pipeline through a running master and wait until its job has completed."
+        case .control: "Serve the REST control API, Prometheus metrics and a dashboard for a running master."
         case .graph: "Print the pipeline graph."
         case .plan: "Print the MMOP commands that start the pipeline on N workers, without starting anything."
         }
@@ -26,6 +28,8 @@ enum Subcommand: String, CaseIterable {
             "Data moves between processes only through RabbitMQ, so a worker needs --amqp. The worker builds the\nnodes from its own pipeline options: give every worker the same ones."
         case .run:
             "Waits for --workers workers, starts the node instances they are missing (consumers first), and follows\nthe job until every node type has completed. Exits 1 if a node fails."
+        case .control:
+            "Serves HTTP on --http until SIGINT or SIGTERM: GET / (dashboard), /ping, /recipe-info, /worker-info,\n/pipeline, /node-metrics, /metrics; POST /start-node/TYPE, /stop-worker/ID."
         case .graph, .plan: ""
         }
     }
@@ -33,7 +37,11 @@ enum Subcommand: String, CaseIterable {
     var options: [CommandOption] {
         switch self {
         case .local: [.amqp]
-        case .master: [CommandOption("bind", value: "ENDPOINT", default: "tcp://*:5555", help: "where to listen")]
+        case .master:
+            [
+                CommandOption("bind", value: "ENDPOINT", default: "tcp://*:5555", help: "where to listen"),
+                CommandOption("http", value: "HOST:PORT", help: "also serve the REST control API there"),
+            ]
         case .worker: [.master, .amqp]
         case .run:
             [
@@ -43,6 +51,8 @@ enum Subcommand: String, CaseIterable {
                 .flag("stop-workers", help: "shut every worker down once the job has completed"),
                 CommandOption("amqp", value: "URL", environment: "MONOMYTH_AMQP_URL", help: "the workers' RabbitMQ broker, for the program's preparation"),
             ]
+        case .control:
+            [.master, CommandOption("http", value: "HOST:PORT", default: "127.0.0.1:8080", help: "where to serve HTTP")]
         case .graph:
             [CommandOption("format", value: "FORMAT", default: "dot", help: "dot (Graphviz), mermaid or json")]
         case .plan:
@@ -56,6 +66,7 @@ enum Subcommand: String, CaseIterable {
         case .master: try command.runMaster(options)
         case .worker: try command.runWorker(options)
         case .run: try command.runJob(options)
+        case .control: try command.runControl(options)
         case .graph: try command.printGraph(options)
         case .plan: try command.printPlan(options)
         }
@@ -113,8 +124,38 @@ extension MonomythCommand {
         } catch {
             throw CommandFailure.cannotServe(endpoint: endpoint, reason: "\(error)")
         }
+        let http = try options.value("http").map { address throws in
+            try serveHTTP(graph: graph, master: master.endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"), address: address, options, context)
+        }
         signals.wait()
+        http?.stop()
         master.stop()
+    }
+
+    func runControl(_ options: ParsedOptions) throws {
+        let graph = try pipeline(options).graph()
+        let signals = SignalWatcher(origin: "control")
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let server = try serveHTTP(graph: graph, master: try options.required("master"), address: try options.required("http"), options, context)
+        signals.wait()
+        server.stop()
+    }
+
+    /// A ``ControlHTTPServer`` for `master` on `address` (`--http`).
+    private func serveHTTP(
+        graph: PipelineGraph, master: String, address text: String, _ options: ParsedOptions, _ context: ZMQContext
+    ) throws -> ControlHTTPServer {
+        guard let address = HTTPAddress(parsing: text) else {
+            throw UsageError.invalidValue(source: "--http", reason: "'\(text)' is not HOST:PORT with an IPv4 host")
+        }
+        do {
+            let server = try ControlHTTPServer(graph: graph, master: master, context: context, address: address)
+            Log.info("serving HTTP on http://\(server.address)/", from: "control")
+            return server
+        } catch {
+            throw CommandFailure.cannotServe(endpoint: text, reason: "\(error)")
+        }
     }
 
     func runWorker(_ options: ParsedOptions) throws {

@@ -55,6 +55,11 @@ public final class ControlClient {
         try decodeJSON([WorkerInfo].self, try request(.workerInfo))
     }
 
+    /// Extension: message counts per node type, summed over the workers.
+    public func nodeMetrics() throws(ControlError) -> [NodeMetrics] {
+        try decodeJSON([NodeMetrics].self, try request(.metrics))
+    }
+
     /// Asks the master to start one node of `type` on the least-loaded worker.
     public func startNode(type: String) throws(ControlError) {
         switch try request(.startNodeRequest(type: type)) {

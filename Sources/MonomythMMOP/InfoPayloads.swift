@@ -67,6 +67,45 @@ public struct WorkerInfo: Codable, Equatable, Sendable {
     }
 }
 
+/// Extension: message counts of the nodes of one type, summed over node
+/// instances (`NODE-METRICS` from a worker, `METRICS` from the master).
+public struct NodeMetrics: Codable, Equatable, Sendable {
+    public var type: String
+    /// Messages produced by a source, or processed by a stage or sink.
+    public var processed: Int
+    /// Messages sent to the fail queue.
+    public var failed: Int
+    /// Empty messages acknowledged and dropped.
+    public var dropped: Int
+    public var batches: Int
+    /// Time spent on batches, in seconds.
+    public var batchSeconds: Double
+
+    public init(
+        type: String, processed: Int = 0, failed: Int = 0, dropped: Int = 0, batches: Int = 0, batchSeconds: Double = 0
+    ) {
+        self.type = type
+        self.processed = processed
+        self.failed = failed
+        self.dropped = dropped
+        self.batches = batches
+        self.batchSeconds = batchSeconds
+    }
+
+    /// The sum of two counts of the same type.
+    public func adding(_ other: NodeMetrics) -> NodeMetrics {
+        NodeMetrics(
+            type: type, processed: processed + other.processed, failed: failed + other.failed,
+            dropped: dropped + other.dropped, batches: batches + other.batches,
+            batchSeconds: batchSeconds + other.batchSeconds)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, processed, failed, dropped, batches
+        case batchSeconds = "batch_seconds"
+    }
+}
+
 /// The JSON of MMOP payloads: recipes and info answers.
 public enum MMOPJSON {
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {

@@ -68,6 +68,14 @@ public enum MMOPCodec {
             guard count.allSatisfy(\.isASCII), let number = Int(count), number >= 0 else { throw .invalidCount(count) }
             return .running(type: try text(0), count: number)
         case "HEARTBEAT": try expect(0); return .heartbeat
+        case "METRICS": try expect(0); return .metrics
+        case "NODE-METRICS":
+            try expect(1)
+            do {
+                return .nodeMetrics(try MMOPJSON.decode([NodeMetrics].self, from: arguments[0]))
+            } catch {
+                throw .invalidJSON(command: command)
+            }
         case "RE-REGISTER": try expect(0); return .reRegister
         case "START-NODE": try expect(2); return .startNode(type: try text(0), recipe: arguments[1])
         case "SHUTDOWN": try expect(0); return .shutdown
@@ -91,6 +99,7 @@ public enum MMOPDecodingError: Error, Equatable, CustomStringConvertible {
     case invalidText(frame: Int)
     case invalidStatusCode(String)
     case invalidCount(String)
+    case invalidJSON(command: String)
 
     public var description: String {
         switch self {
@@ -103,6 +112,7 @@ public enum MMOPDecodingError: Error, Equatable, CustomStringConvertible {
         case .invalidText(let frame): "frame \(frame) is not valid UTF-8"
         case .invalidStatusCode(let value): "status code '\(value)' is not a number from 100 to 599"
         case .invalidCount(let value): "node count '\(value)' is not a whole number"
+        case .invalidJSON(let command): "\(command) carries JSON that does not decode"
         }
     }
 }
@@ -132,6 +142,8 @@ extension MMOPMessage {
         case .nodeFailure: "NODE-FAILURE"
         case .running: "RUNNING"
         case .heartbeat: "HEARTBEAT"
+        case .metrics: "METRICS"
+        case .nodeMetrics: "NODE-METRICS"
         case .reRegister: "RE-REGISTER"
         case .startNode: "START-NODE"
         case .shutdown: "SHUTDOWN"
@@ -146,13 +158,14 @@ extension MMOPMessage {
     fileprivate var textArguments: [String] {
         switch self {
         case .ping, .recipeInfo, .workerInfo, .pong, .startNodeRequestSuccess, .stopWorkerRequestSuccess,
-             .completeTaskRequestSuccess, .ready, .shutdown, .heartbeat, .reRegister:
+             .completeTaskRequestSuccess, .ready, .shutdown, .heartbeat, .reRegister, .metrics:
             []
         case .startNodeRequest(let type), .completeTaskRequest(let type), .startNodeSuccess(let type),
              .workerTaskCompleted(let type), .completeTask(let type), .startNode(let type, _):
             [type]
         case .stopWorkerRequest(let id): [id]
         case .jsonInfoResponse(let json): [json]
+        case .nodeMetrics(let metrics): [String(decoding: MMOPJSON.encode(metrics), as: UTF8.self)]
         case .startNodeRequestFailure(let reason, let code), .stopWorkerRequestFailure(let reason, let code),
              .completeTaskRequestFailure(let reason, let code):
             [reason, String(code)]

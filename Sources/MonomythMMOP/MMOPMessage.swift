@@ -11,6 +11,9 @@ public enum MMOPMessage: Equatable, Sendable {
     /// Extension: asks the master to make `type` complete once its source
     /// queue is empty (for node types fed from outside the pipeline).
     case completeTaskRequest(type: String)
+    /// Extension: message counts per node type, summed over the workers;
+    /// answered with `JSON-INFO-RESPONSE` (a ``NodeMetrics`` list).
+    case metrics
 
     // Master → control client.
     case pong
@@ -36,6 +39,9 @@ public enum MMOPMessage: Equatable, Sendable {
     case running(type: String, count: Int)
     /// Extension: liveness, both ways between master and worker.
     case heartbeat
+    /// Extension: the message counts of the worker's nodes, by type, since
+    /// the worker started; sent with every heartbeat.
+    case nodeMetrics([NodeMetrics])
 
     // Master → worker.
     case startNode(type: String, recipe: [UInt8])

@@ -29,6 +29,10 @@ public struct MasterState: Sendable {
     private var unplaced: [String] = []
     private var totals: [String: RecipeInfo.Counts] = [:]
     private var lastFailure: [String: String] = [:]
+    /// The latest `NODE-METRICS` of each connected worker.
+    private var workerMetrics: [String: [NodeMetrics]] = [:]
+    /// What workers no longer connected had reported, by type.
+    private var retiredMetrics: [String: NodeMetrics] = [:]
     private var cascade: CompletionCascade
 
     struct WorkerRecord: Sendable {
@@ -63,7 +67,13 @@ public struct MasterState: Sendable {
             return [Envelope(to: sender, .jsonInfoResponse(String(decoding: MMOPJSON.encode(recipeInfo), as: UTF8.self)))]
         case .workerInfo:
             return [Envelope(to: sender, .jsonInfoResponse(String(decoding: MMOPJSON.encode(workerInfo), as: UTF8.self)))]
+        case .metrics:
+            return [Envelope(to: sender, .jsonInfoResponse(String(decoding: MMOPJSON.encode(nodeMetrics), as: UTF8.self)))]
+        case .nodeMetrics(let metrics):
+            workerMetrics[sender] = metrics
+            return []
         case .startNodeRequest(let type):
+            if isIdle && !totals.isEmpty { beginJob() }
             return startNode(type: type, requester: sender)
         case .stopWorkerRequest(let id):
             guard workers.contains(where: { $0.id == id }) else {
@@ -122,8 +132,9 @@ public struct MasterState: Sendable {
     /// logs the others.
     public func accepts(_ message: MMOPMessage, from sender: String) -> Bool {
         switch message {
-        case .ping, .recipeInfo, .workerInfo, .startNodeRequest, .stopWorkerRequest, .completeTaskRequest, .ready,
-             .startNodeSuccess, .startNodeFailure, .workerTaskCompleted, .nodeFailure, .running, .heartbeat:
+        case .ping, .recipeInfo, .workerInfo, .metrics, .startNodeRequest, .stopWorkerRequest, .completeTaskRequest,
+             .ready, .startNodeSuccess, .startNodeFailure, .workerTaskCompleted, .nodeFailure, .running, .heartbeat,
+             .nodeMetrics:
             true
         default:
             false
@@ -137,6 +148,9 @@ public struct MasterState: Sendable {
         guard let index = workers.firstIndex(where: { $0.id == id }) else { return [] }
         let worker = workers.remove(at: index)
         lastSeen[id] = nil
+        for metrics in workerMetrics.removeValue(forKey: id) ?? [] {
+            retiredMetrics[metrics.type] = retiredMetrics[metrics.type]?.adding(metrics) ?? metrics
+        }
         var lost: [String] = []
         for (type, count) in worker.running.merging(worker.queued, uniquingKeysWith: +).sorted(by: { $0.key < $1.key }) {
             for _ in 0..<count {
@@ -165,6 +179,18 @@ public struct MasterState: Sendable {
         types.flatMap { startNode(type: $0, requester: nil) }
     }
 
+    /// No node runs, is starting, or waits to be placed: a job is over (or
+    /// none has begun).
+    private var isIdle: Bool { unplaced.isEmpty && workers.allSatisfy { $0.totalLoad == 0 } }
+
+    /// A start request on an idle master that has seen nodes end begins a
+    /// new job: completions and failures of the last one no longer count.
+    private mutating func beginJob() {
+        cascade = CompletionCascade(graph: graph)
+        totals = [:]
+        lastFailure = [:]
+    }
+
     /// A `HEARTBEAT` for every connected worker.
     public var heartbeats: [Envelope] { workers.map { Envelope(to: $0.id, .heartbeat) } }
 
@@ -185,6 +211,15 @@ public struct MasterState: Sendable {
                 let count = worker.load(of: recipe.type)
                 return count > 0 ? WorkerInfo.Nodes(recipeName: recipe.type, nodeCount: count) : nil
             })
+        }
+    }
+
+    /// Message counts of every recipe, in pipeline order, summed over the
+    /// workers' latest reports and those of workers gone.
+    public var nodeMetrics: [NodeMetrics] {
+        graph.recipes.map { recipe in
+            workerMetrics.values.joined().filter { $0.type == recipe.type }
+                .reduce(retiredMetrics[recipe.type] ?? NodeMetrics(type: recipe.type)) { $0.adding($1) }
         }
     }
 
@@ -255,7 +290,8 @@ extension MMOPMessage {
     /// Sent by a worker that must be registered with the master.
     fileprivate var isWorkerReport: Bool {
         switch self {
-        case .startNodeSuccess, .startNodeFailure, .workerTaskCompleted, .nodeFailure, .running, .heartbeat: true
+        case .startNodeSuccess, .startNodeFailure, .workerTaskCompleted, .nodeFailure, .running, .heartbeat, .nodeMetrics:
+            true
         default: false
         }
     }

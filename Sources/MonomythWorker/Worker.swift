@@ -133,6 +133,7 @@ private struct WorkerLoop {
             if now >= nextBeat {
                 nextBeat = now + liveness.interval
                 send(.heartbeat)
+                send(.nodeMetrics(metrics))
             }
             if now - lastHeard > liveness.timeout && shutdownDeadline == nil {
                 Log.warning("no word from the master for \(liveness.timeout); reconnecting", from: id)
@@ -235,14 +236,32 @@ private struct WorkerLoop {
         switch message {
         case .nodeTaskCompleted(let type, let nodeID):
             guard nodes.removeValue(forKey: nodeID) != nil else { return }
+            send(.nodeMetrics(metrics))
             send(.workerTaskCompleted(type: type))
         case .nodeFailed(let type, let nodeID, let reason):
             guard nodes.removeValue(forKey: nodeID) != nil else { return }
+            send(.nodeMetrics(metrics))
             send(.nodeFailure(type: type, reason: reason))
         case .nodeStopped(_, let nodeID):
             nodes[nodeID] = nil
         default:
             Log.warning("ignored unexpected \(message.command) on the node socket", from: id)
+        }
+    }
+
+    /// The counts of every node this worker started, by type: what
+    /// `NODE-METRICS` carries (sent before an ending node is reported, so the
+    /// master's counts are final when it hears of it).
+    private var metrics: [NodeMetrics] {
+        Dictionary(grouping: started.current, by: \.recipe.type).sorted { $0.key < $1.key }.map { type, nodes in
+            nodes.reduce(NodeMetrics(type: type)) { sum, node in
+                let counters = node.counters
+                return sum.adding(NodeMetrics(
+                    type: type, processed: counters.processed.load(ordering: .relaxed),
+                    failed: counters.failed.load(ordering: .relaxed), dropped: counters.dropped.load(ordering: .relaxed),
+                    batches: counters.batches.load(ordering: .relaxed),
+                    batchSeconds: Double(counters.batchNanoseconds.load(ordering: .relaxed)) / 1e9))
+            }
         }
     }
 

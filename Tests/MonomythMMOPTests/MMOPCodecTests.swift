@@ -14,7 +14,8 @@ import Testing
         .startNode(type: "MAP-TEXT", recipe: [123, 0, 255, 125]), .shutdown, .completeTask(type: "MAP-TEXT"),
         .nodeTaskCompleted(type: "MAP-TEXT", nodeID: "MAP-TEXT-1"),
         .nodeFailed(type: "MAP-TEXT", nodeID: "MAP-TEXT-1", reason: "oops"),
-        .nodeStopped(type: "MAP-TEXT", nodeID: "MAP-TEXT-1"),
+        .nodeStopped(type: "MAP-TEXT", nodeID: "MAP-TEXT-1"), .metrics,
+        .nodeMetrics([NodeMetrics(type: "MAP-TEXT", processed: 9, failed: 1, dropped: 2, batches: 3, batchSeconds: 0.25)]),
     ]
 
     @Test(arguments: everyMessage)
@@ -33,6 +34,11 @@ import Testing
         #expect(text(MMOPCodec.encode(.startNodeFailure(type: "A", category: "recipe build", reason: "bad")))
             == ["MMOP/0", "START-NODE-FAILURE", "A", "recipe build", "bad"])
         #expect(text(MMOPCodec.encode(.nodeTaskCompleted(type: "A", nodeID: "A-1"))) == ["MMOP/0", "NODE-TASK-COMPLETED", "A", "A-1"])
+        #expect(text(MMOPCodec.encode(.nodeMetrics([NodeMetrics(type: "A", processed: 2, batches: 1, batchSeconds: 0.5)])))
+            == ["MMOP/0", "NODE-METRICS", #"[{"batch_seconds":0.5,"batches":1,"dropped":0,"failed":0,"processed":2,"type":"A"}]"#])
+        #expect(throws: MMOPDecodingError.invalidJSON(command: "NODE-METRICS")) {
+            try MMOPCodec.decode([Array("MMOP/0".utf8), Array("NODE-METRICS".utf8), Array("{not json".utf8)])
+        }
         #expect(MMOPCodec.encode(.startNode(type: "A", recipe: [1, 2])) == [Array("MMOP/0".utf8), Array("START-NODE".utf8), [65], [1, 2]])
     }
 

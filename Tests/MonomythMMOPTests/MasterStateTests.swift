@@ -56,6 +56,27 @@ func chainGraph(instances: Int = 1) throws -> PipelineGraph {
         #expect(state.recipeInfo.map(\.type) == ["A", "B", "C"], "every recipe, started or not")
     }
 
+    @Test func nodeMetricsAreSummedOverWorkersAndKeptWhenAWorkerGoes() throws {
+        var state = MasterState(graph: try chainGraph())
+        for worker in ["w1", "w2"] { _ = state.handle(.ready, from: worker) }
+        _ = state.handle(.nodeMetrics([NodeMetrics(type: "B", processed: 5, failed: 1, batches: 2, batchSeconds: 0.5)]), from: "w1")
+        _ = state.handle(.nodeMetrics([NodeMetrics(type: "B", processed: 1, batches: 1, batchSeconds: 0.25)]), from: "w2")
+        // A later report replaces the earlier one: counts are cumulative per worker.
+        _ = state.handle(.nodeMetrics([NodeMetrics(type: "B", processed: 7, failed: 1, batches: 3, batchSeconds: 1),
+                                       NodeMetrics(type: "C", processed: 7, batches: 1, batchSeconds: 0.5)]), from: "w1")
+        let expected = [NodeMetrics(type: "A"), NodeMetrics(type: "B", processed: 8, failed: 1, batches: 4, batchSeconds: 1.25),
+                        NodeMetrics(type: "C", processed: 7, batches: 1, batchSeconds: 0.5)]
+        #expect(state.nodeMetrics == expected)
+        _ = state.handle(.stopWorkerRequest(workerID: "w1"), from: "client")
+        #expect(state.nodeMetrics == expected, "a worker gone keeps its counts")
+        guard case .jsonInfoResponse(let json) = state.handle(.metrics, from: "client").first?.message else {
+            Issue.record("METRICS is answered with JSON-INFO-RESPONSE")
+            return
+        }
+        #expect(try MMOPJSON.decode([NodeMetrics].self, from: Array(json.utf8)) == expected)
+        #expect(state.handle(.nodeMetrics([]), from: "stranger").map(\.message) == [.reRegister])
+    }
+
     @Test func completionCascadesDownThePipelineToEveryWorker() throws {
         var state = MasterState(graph: try chainGraph(instances: 2))
         for worker in ["w1", "w2"] { _ = state.handle(.ready, from: worker) }
@@ -72,6 +93,26 @@ func chainGraph(instances: Int = 1) throws -> PipelineGraph {
             [Envelope(to: "w1", .completeTask(type: "C")), Envelope(to: "w2", .completeTask(type: "C"))])
         #expect(state.handle(.workerTaskCompleted(type: "C"), from: placed["C"]![0]) == [])
         #expect(state.recipeInfo.allSatisfy { $0.counts.completed > 0 && $0.counts.running == 0 })
+    }
+
+    @Test func aStartRequestOnAnIdleMasterBeginsANewJob() throws {
+        var state = MasterState(graph: try chainGraph())
+        _ = state.handle(.ready, from: "w1")
+        for type in ["C", "B", "A"] {
+            _ = state.handle(.startNodeRequest(type: type), from: "c")
+            _ = state.handle(.startNodeSuccess(type: type), from: "w1")
+        }
+        _ = state.handle(.startNodeRequest(type: "B"), from: "c")
+        _ = state.handle(.startNodeFailure(type: "B", category: "recipe build", reason: "bad"), from: "w1")
+        for type in ["A", "B", "C"] { _ = state.handle(.workerTaskCompleted(type: type), from: "w1") }
+        #expect(state.recipeInfo.map(\.counts) == [.init(completed: 1), .init(completed: 1, failed: 1), .init(completed: 1)])
+
+        let second = state.handle(.startNodeRequest(type: "C"), from: "c")
+
+        #expect(second.map(\.message.command) == ["START-NODE", "START-NODE-REQUEST-SUCCESS"],
+                "no COMPLETE-TASK left over from the last job")
+        #expect(state.recipeInfo.map(\.counts) == [.init(), .init(), .init(queued: 1)])
+        #expect(state.recipeInfo.allSatisfy { $0.lastFailure == nil })
     }
 
     @Test func aNodeStartedAfterItsTypeWasToldToCompleteIsToldToo() throws {

@@ -18,14 +18,14 @@ final class RawPeer {
     func send(_ frames: [String]) throws { try socket.send(frames.map { Array($0.utf8) }) }
     func send(bytes frames: [[UInt8]]) throws { try socket.send(frames) }
 
-    /// The next message other than a `HEARTBEAT`, as text frames, or nil
-    /// after `timeout`.
+    /// The next message other than the periodic `HEARTBEAT` and
+    /// `NODE-METRICS`, as text frames, or nil after `timeout`.
     func receive(timeout: Duration = .seconds(5)) throws -> [String]? {
         let deadline = ContinuousClock.now + timeout
         while case let left = deadline - .now, left > .zero {
             guard let frames = try socket.receive(timeout: left) else { return nil }
             let text = frames.map { String(decoding: $0, as: UTF8.self) }
-            if text.last != "HEARTBEAT" { return text }
+            if text.last != "HEARTBEAT" && !text.contains("NODE-METRICS") { return text }
         }
         return nil
     }

@@ -54,6 +54,32 @@ import Testing
         }
     }
 
+    @Test func reportsNodeMetricsBeforeATaskCompletes() throws {
+        try withWorker { master, _, stream in
+            let feed = try stream.connect()
+            try feed.publish(["a", "", "c"].enumerated().map {
+                Outgoing(queue: "START-to-ECHO", message: Message(id: "\($0.offset)", body: Array($0.element.utf8)))
+            })
+            feed.close()
+            try master.send(bytes: [Array("worker-under-test".utf8), Array("MMOP/0".utf8), Array("START-NODE".utf8),
+                                    Array("ECHO".utf8), try recipeJSON()])
+            try master.send(["worker-under-test", "MMOP/0", "COMPLETE-TASK", "ECHO"])
+            var seen: [[String]] = []
+            while seen.last?.contains("WORKER-TASK-COMPLETED") != true {
+                let frames = try #require(try master.socket.receive(timeout: .seconds(5)))
+                let text = frames.map { String(decoding: $0, as: UTF8.self) }
+                if text.last != "HEARTBEAT" { seen.append(text) }
+            }
+            let report = try #require(seen.dropLast().last)
+            #expect(Array(report.prefix(3)) == ["worker-under-test", "MMOP/0", "NODE-METRICS"])
+            let metrics = try MMOPJSON.decode([NodeMetrics].self, from: Array(report[3].utf8))
+            #expect(metrics.map(\.type) == ["ECHO"])
+            #expect(metrics.map(\.processed) == [2])
+            #expect(metrics.map(\.dropped) == [1])
+            #expect(metrics.allSatisfy { $0.batches >= 1 && $0.batchSeconds > 0 })
+        }
+    }
+
     @Test func survivesGarbageAndShutsDownOnRequest() throws {
         try withWorker { master, worker, _ in
             for frames in [["worker-under-test", "MMOP/2", "SHUTDOWN"], ["worker-under-test", "MMOP/0"],

@@ -74,7 +74,7 @@ import WordCountPipeline
 
     @Test func badSubcommandsAndValuesAreUsageErrors() async throws {
         let cases: [([String], String)] = [
-            (["frobnicate"], "unknown subcommand 'frobnicate'; the subcommands are local, master, worker, run, graph, plan"),
+            (["frobnicate"], "unknown subcommand 'frobnicate'; the subcommands are local, master, worker, run, control, graph, plan"),
             (["graph", "--format", "svg"], "--format: 'svg' is not dot, mermaid or json"),
             (["plan", "--instances", "map=2"], "--instances: the pipeline has no node 'map'; its nodes are load-file, map-text, store-counts"),
             (["plan", "--instances", "map-text=0"], "--instances: 'map-text=0' is not NODE=N with N a whole number ≥ 1"),

@@ -22,6 +22,9 @@ public final class NodeCounters: Sendable {
     public let dropped = Atomic<Int>(0)
     /// Batches handled.
     public let batches = Atomic<Int>(0)
+    /// Time spent on batches, in nanoseconds: from a batch in hand (produced
+    /// or pulled) to its placement and acknowledgement.
+    public let batchNanoseconds = Atomic<Int>(0)
 
     public init() {}
 }
@@ -118,6 +121,7 @@ public final class NodeInstance: Sendable {
         _ next: () throws -> (id: String, body: [UInt8])?, on connection: any DataStreamConnection
     ) throws -> NodeExit {
         while !stopRequested.load(ordering: .relaxed) {
+            let started = ContinuousClock.now
             var outgoing: [Outgoing] = []
             var finished = false
             var count = 0
@@ -134,6 +138,7 @@ public final class NodeInstance: Sendable {
             try connection.publish(outgoing)
             counters.processed.add(count, ordering: .relaxed)
             counters.batches.add(1, ordering: .relaxed)
+            counters.batchNanoseconds.add(started.duration(to: .now).nanoseconds, ordering: .relaxed)
             if finished { return .completed }
         }
         return .stopped
@@ -150,6 +155,7 @@ public final class NodeInstance: Sendable {
                 if completionRequested.load(ordering: .relaxed) { return .completed }
                 continue
             }
+            let started = ContinuousClock.now
             var outgoing: [Outgoing] = []
             var done: [UInt64] = [], failedTags: [UInt64] = []
             var processed = 0, dropped = 0
@@ -185,6 +191,7 @@ public final class NodeInstance: Sendable {
             counters.failed.add(failedTags.count, ordering: .relaxed)
             counters.dropped.add(dropped, ordering: .relaxed)
             counters.batches.add(1, ordering: .relaxed)
+            counters.batchNanoseconds.add(started.duration(to: .now).nanoseconds, ordering: .relaxed)
         }
         return .stopped
     }
@@ -194,5 +201,11 @@ public final class NodeInstance: Sendable {
         copy.headers[Message.failureReasonHeader] = reason
         copy.headers[Message.failedNodeHeader] = recipe.type
         return copy
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int {
+        Int(components.seconds) * 1_000_000_000 + Int(components.attoseconds / 1_000_000_000)
     }
 }

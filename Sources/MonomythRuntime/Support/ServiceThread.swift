@@ -26,6 +26,8 @@ public final class ServiceThread: Sendable {
     ) throws -> ServiceThread {
         let service = ServiceThread()
         let thread = Thread {
+            // Named from inside, so the system sees the name too (ps, /proc).
+            Thread.current.name = name
             var failure: (any Error)?
             do { try body(service) } catch { failure = error }
             let beforeReady = service.phase.update { phase in
@@ -38,7 +40,6 @@ public final class ServiceThread: Sendable {
             }
             if let failure, !beforeReady { Log.error("stopped on an error: \(failure)", from: name) }
         }
-        thread.name = name
         thread.start()
         let started: Result<Void, any Error>? = service.phase.wait(until: nil) { phase in
             switch phase {
