@@ -82,7 +82,8 @@ private enum Server {
                 let socket = try ZMQSocket(context, .router)
                 defer { socket.close() }
                 try socket.bind("tcp://127.0.0.1:*")
-                endpoint.update { $0 = try! socket.lastEndpoint() }
+                let resolved = try socket.lastEndpoint()
+                endpoint.update { $0 = resolved }
                 service.ready()
                 var worker: [UInt8]?
                 let recipe = MMOPJSON.encode(["type": "PASS"])
