@@ -209,6 +209,12 @@ final class Cluster {
         #expect(started.values.filter { $0.hasPrefix("MHD-") }.count == 4)
         #expect(started.values.filter { $0 == "control-http" }.count == 1)
         server.stop()
+        // stop() returns once each thread's work is over; the OS may take a
+        // moment more to remove the thread itself.
+        let deadline = Date(timeIntervalSinceNow: 2)
+        while !Set(started.keys).isDisjoint(with: threads().keys) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         #expect(Set(started.keys).isDisjoint(with: threads().keys), "threads left: \(started)")
         #expect(throws: CurlFailed.self) { try http("GET", port, "/pipeline") }
     }
