@@ -169,8 +169,10 @@ public final class LocalRun: Sendable {
         do {
             master = try Master(graph: graph, endpoint: endpoint, context: context, liveness: .sameProcess)
             for _ in 0..<workerCount {
+                // Short polls: a bounded run ends as soon as its nodes see completion.
                 workers.append(try Worker(
-                    pipeline: pipeline, stream: stream, master: endpoint, context: context, liveness: .sameProcess))
+                    pipeline: pipeline, stream: stream, master: endpoint, context: context, liveness: .sameProcess,
+                    nodePollInterval: .milliseconds(10)))
             }
             client = try ControlClient(master: endpoint, context: context)
             let driver = JobDriver(client: client!, graph: graph)

@@ -38,7 +38,7 @@ public final class Master: Sendable {
             var nextBeat = ContinuousClock.now + liveness.interval
             while !service.isStopRequested {
                 do {
-                    if let frames = try socket.receive(timeout: .milliseconds(100)) {
+                    if let frames = try socket.receive(timeout: Master.tick) {
                         Master.serve(frames, state: &state, socket: socket)
                     }
                 } catch let error as ZMQError where error.isTerminated {
@@ -54,6 +54,10 @@ public final class Master: Sendable {
         }
         self.endpoint = bound.current
     }
+
+    /// The longest the loop waits for a message, which bounds how long
+    /// ``stop()`` waits and how late a heartbeat goes out.
+    static let tick: Duration = .milliseconds(10)
 
     /// The master's state as of its last message.
     public var state: MasterState { snapshot.current }

@@ -17,6 +17,10 @@ public final class Worker: Sendable {
     private let service: ServiceThread
     private let started = Guarded<[NodeInstance]>([])
 
+    /// The longest the loop waits for a message, which bounds how long a
+    /// stop request waits to be seen.
+    static let tick: Duration = .milliseconds(10)
+
     /// The longest a shutdown waits for nodes to finish their batch in hand.
     public static let shutdownGrace: Duration = .seconds(30)
 
@@ -25,16 +29,18 @@ public final class Worker: Sendable {
     /// Workers heartbeat the master every `liveness.interval`; one that hears
     /// nothing from its master for `liveness.timeout` reconnects and
     /// registers again (`READY`, then `RUNNING` for the nodes it runs).
+    /// `nodePollInterval` is the longest a node's pull waits
+    /// (``NodeInstance``), which bounds how late it sees a stop or completion.
     public init(
         id: String = Worker.newID(), pipeline: Pipeline, stream: any DataStream, master: String, context: ZMQContext,
-        liveness: Liveness = Liveness()
+        liveness: Liveness = Liveness(), nodePollInterval: Duration = .milliseconds(100)
     ) throws {
         self.id = id
         let started = self.started
         service = try ServiceThread.start(name: id) { service in
             var loop = try WorkerLoop(
                 id: id, pipeline: pipeline, stream: stream, master: master, context: context, started: started,
-                liveness: liveness)
+                liveness: liveness, nodePollInterval: nodePollInterval)
             defer { loop.close() }
             service.ready()
             try loop.run(until: { service.isStopRequested })
@@ -70,6 +76,7 @@ private struct WorkerLoop {
     let started: Guarded<[NodeInstance]>
     let master: String
     let liveness: Liveness
+    let nodePollInterval: Duration
     var dealer: ZMQSocket
     let pull: ZMQSocket
     let nodeEndpoint: String
@@ -80,9 +87,10 @@ private struct WorkerLoop {
 
     init(
         id: String, pipeline: Pipeline, stream: any DataStream, master: String, context: ZMQContext,
-        started: Guarded<[NodeInstance]>, liveness: Liveness
+        started: Guarded<[NodeInstance]>, liveness: Liveness, nodePollInterval: Duration
     ) throws {
         self.id = id
+        self.nodePollInterval = nodePollInterval
         self.master = master
         self.liveness = liveness
         self.pipeline = pipeline
@@ -122,7 +130,7 @@ private struct WorkerLoop {
             }
             let readable: [Bool]
             do {
-                readable = try ZMQSocket.poll([dealer, pull], timeout: .milliseconds(100))
+                readable = try ZMQSocket.poll([dealer, pull], timeout: Worker.tick)
                 if readable[0] { handleMaster(try dealer.receive()) }
                 if readable[1] { handleNode(try pull.receive()) }
             } catch {
@@ -215,6 +223,7 @@ private struct WorkerLoop {
         }
         let node = NodeInstance(
             id: NodeNumbering.next(for: type), recipe: recipe, spec: spec, stream: stream,
+            pollInterval: nodePollInterval,
             onExit: { [context, nodeEndpoint] node, exit in
                 WorkerLoop.report(exit, of: node, to: nodeEndpoint, context: context)
             })
