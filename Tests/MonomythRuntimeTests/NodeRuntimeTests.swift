@@ -55,6 +55,32 @@ struct Odd: Error, CustomStringConvertible {
         #expect(report.processed["STORE"] == 2)
     }
 
+    @Test func aSinksBatchHooksBracketEachBatch() async throws {
+        let log = EventLog()
+        let harness = try PipelineHarness(Sink("store", batchSize: 10) { BatchRecorder(log: log, failFirstFinish: false) })
+        try harness.push(Array(1...25), into: "store")
+
+        try await harness.run()
+
+        let batches = log.all.split(separator: "finish").map { Array($0) }
+        #expect(batches.map(\.first) == ["begin", "begin", "begin"])
+        #expect(batches.map { $0.count - 1 } == [10, 10, 5])
+    }
+
+    @Test func aBatchWhoseFinishThrowsGoesBackToItsQueueWhole() async throws {
+        let log = EventLog()
+        let harness = try PipelineHarness(Sink("store", batchSize: 10) { BatchRecorder(log: log, failFirstFinish: true) })
+        try harness.push(Array(1...5), into: "store")
+
+        let report = try await harness.run()
+
+        let consumed = log.all.filter { $0.hasPrefix("consume ") }
+        #expect(consumed == (1...5).map { "consume \($0)" } + (1...5).map { "consume \($0)" }, "delivered again, whole")
+        #expect(report.processed["STORE"] == 5, "counted once: the first attempt was not acknowledged")
+        #expect(harness.failures(of: "store").isEmpty)
+        #expect(harness.stream.depth(of: "START-to-STORE") == (0, 0))
+    }
+
     @Test func waitingForARunThatWasNeverStartedIsAnError() async throws {
         let run = try LocalRun(Pipeline("idle") { Stage("echo") { (text: String) in text } })
         #expect(throws: RunError.notStarted) { try run.wait(timeout: .seconds(1)) }
@@ -151,5 +177,22 @@ struct Forever: SourceGenerator {
         n += 1
         Thread.sleep(forTimeInterval: 0.001)
         return Produced(key: String(n), item: n)
+    }
+}
+
+/// A sink that records its batch hooks; optionally its first commit fails.
+struct BatchRecorder: SinkConsumer {
+    let log: EventLog
+    var failFirstFinish: Bool
+    struct CommitFailed: Error {}
+
+    mutating func beginBatch() throws { log.add("begin") }
+    mutating func consume(_ input: Int, id: String) throws { log.add("consume \(input)") }
+    mutating func finishBatch() throws {
+        log.add("finish")
+        if failFirstFinish {
+            failFirstFinish = false
+            throw CommitFailed()
+        }
     }
 }

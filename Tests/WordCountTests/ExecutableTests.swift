@@ -59,7 +59,7 @@ import WordCountPipeline
             try run(wordcountBinary, ["plan", "--workers", "2", "--instances", "map-text=3"], timeout: .seconds(30))
         }
         #expect(result.status == 0, "\(result.stderr)")
-        let store = #"{"batch_size":10,"dependents":[],"destination_queues":[],"fail_queue":"STORE-COUNTS-fail","instances":1,"kind":"sink","source_queue":"MAP-TEXT-to-STORE-COUNTS","type":"STORE-COUNTS"}"#
+        let store = #"{"batch_size":100,"dependents":[],"destination_queues":[],"fail_queue":"STORE-COUNTS-fail","instances":1,"kind":"sink","source_queue":"MAP-TEXT-to-STORE-COUNTS","type":"STORE-COUNTS"}"#
         let map = #"{"batch_size":10,"dependents":["STORE-COUNTS"],"destination_queues":["MAP-TEXT-to-STORE-COUNTS"],"fail_queue":"MAP-TEXT-fail","instances":3,"kind":"stage","source_queue":"LOAD-FILE-to-MAP-TEXT","type":"MAP-TEXT"}"#
         let load = #"{"batch_size":1,"dependents":["MAP-TEXT"],"destination_queues":["LOAD-FILE-to-MAP-TEXT"],"fail_queue":"LOAD-FILE-fail","instances":1,"kind":"source","type":"LOAD-FILE"}"#
         #expect(result.stdout == """

@@ -54,4 +54,19 @@ public protocol SinkConsumer: NodeLifecycle {
     /// can record what it applied and skip duplicates. Throwing sends this one
     /// message to the node's fail queue; the node carries on.
     mutating func consume(_ input: Input, id: String) throws
+
+    /// Called before the first message of each batch: a sink can open one
+    /// transaction for the whole batch here. Defaults to doing nothing.
+    mutating func beginBatch() throws
+
+    /// Called after the last message of each batch, before any of it is
+    /// acknowledged: commit here. If this (or ``beginBatch()``) throws, no
+    /// message of the batch is acknowledged; all go back to their queue and
+    /// are delivered again. Defaults to doing nothing.
+    mutating func finishBatch() throws
+}
+
+extension SinkConsumer {
+    public mutating func beginBatch() throws {}
+    public mutating func finishBatch() throws {}
 }

@@ -4,8 +4,17 @@ package final class NodeWork {
     package enum Step {
         /// A source: the next message (id and body), or `nil` when finished.
         case produce(() throws -> (id: String, body: [UInt8])?)
-        /// A stage or sink: one message in, the body to place (`nil` for a sink).
-        case process((_ body: [UInt8], _ id: String) throws(MessageFailure) -> [UInt8]?)
+        /// A stage or sink.
+        case process(Processor)
+    }
+
+    /// A stage's or sink's code: `begin` before each batch, `process` for
+    /// each message of it (the body to place, `nil` for a sink), `finish`
+    /// after it.
+    package struct Processor {
+        package var begin: () throws -> Void = {}
+        package let process: (_ body: [UInt8], _ id: String) throws(MessageFailure) -> [UInt8]?
+        package var finish: () throws -> Void = {}
     }
 
     package let step: Step
@@ -79,12 +88,12 @@ extension NodeWork {
         var transformer = try make()
         let codec = PayloadCodec()
         return NodeWork(
-            step: .process { (body, id) throws(MessageFailure) in
+            step: .process(Processor { (body, id) throws(MessageFailure) in
                 let input = try codec.decodeInput(T.Input.self, from: body)
                 let output: T.Output
                 do { output = try transformer.transform(input, id: id) } catch { throw .transformThrew(String(describing: error)) }
                 do { return try codec.encode(output) } catch { throw .unencodable(String(describing: error)) }
-            },
+            }),
             start: { try transformer.start() },
             stop: { try transformer.stop() })
     }
@@ -94,11 +103,14 @@ extension NodeWork {
         var consumer = try make()
         let codec = PayloadCodec()
         return NodeWork(
-            step: .process { (body, id) throws(MessageFailure) in
-                let input = try codec.decodeInput(C.Input.self, from: body)
-                do { try consumer.consume(input, id: id) } catch { throw .consumeThrew(String(describing: error)) }
-                return nil
-            },
+            step: .process(Processor(
+                begin: { try consumer.beginBatch() },
+                process: { (body, id) throws(MessageFailure) in
+                    let input = try codec.decodeInput(C.Input.self, from: body)
+                    do { try consumer.consume(input, id: id) } catch { throw .consumeThrew(String(describing: error)) }
+                    return nil
+                },
+                finish: { try consumer.finishBatch() })),
             start: { try consumer.start() },
             stop: { try consumer.stop() })
     }

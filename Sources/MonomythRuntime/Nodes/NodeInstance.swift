@@ -113,7 +113,7 @@ public final class NodeInstance: Sendable {
         }
         switch step {
         case .produce(let next): return try produce(next, on: connection)
-        case .process(let process): return try consume(with: process, on: connection)
+        case .process(let processor): return try consume(with: processor, on: connection)
         }
     }
 
@@ -144,10 +144,7 @@ public final class NodeInstance: Sendable {
         return .stopped
     }
 
-    private func consume(
-        with process: (_ body: [UInt8], _ id: String) throws(MessageFailure) -> [UInt8]?,
-        on connection: any DataStreamConnection
-    ) throws -> NodeExit {
+    private func consume(with processor: NodeWork.Processor, on connection: any DataStreamConnection) throws -> NodeExit {
         guard let source = recipe.sourceQueue else { return .failed("node \(id) has no source queue") }
         while !stopRequested.load(ordering: .relaxed) {
             let deliveries = try connection.pull(from: source, max: recipe.batchSize, timeout: pollInterval)
@@ -156,6 +153,12 @@ public final class NodeInstance: Sendable {
                 continue
             }
             let started = ContinuousClock.now
+            do {
+                try processor.begin()
+            } catch {
+                try giveBack(deliveries, to: source, because: error, on: connection)
+                continue
+            }
             var outgoing: [Outgoing] = []
             var done: [UInt64] = [], failedTags: [UInt64] = []
             var processed = 0, dropped = 0
@@ -167,7 +170,7 @@ public final class NodeInstance: Sendable {
                     continue
                 }
                 do {
-                    if let output = try process(message.body, message.id) {
+                    if let output = try processor.process(message.body, message.id) {
                         let output = Message(id: MessageID.derived(from: message.id, by: recipe.type), body: output)
                         for queue in recipe.destinationQueues {
                             outgoing.append(Outgoing(queue: queue, message: output))
@@ -180,6 +183,12 @@ public final class NodeInstance: Sendable {
                     Log.debug("message \(message.id) failed: \(error.reason)", from: id)
                     outgoing.append(Outgoing(queue: recipe.failQueue, message: failedCopy(of: message, reason: error.reason)))
                 }
+            }
+            do {
+                try processor.finish()
+            } catch {
+                try giveBack(deliveries, to: source, because: error, on: connection)
+                continue
             }
             // Acknowledge only once everything placed is held by the stream;
             // failed messages are already on the fail queue, so they are
@@ -194,6 +203,16 @@ public final class NodeInstance: Sendable {
             counters.batchNanoseconds.add(started.duration(to: .now).nanoseconds, ordering: .relaxed)
         }
         return .stopped
+    }
+
+    /// Returns a whole batch to its queue after its batch hook threw, and
+    /// waits a poll interval so that a lasting failure does not spin.
+    private func giveBack(
+        _ deliveries: [Delivery], to source: String, because error: any Error, on connection: any DataStreamConnection
+    ) throws {
+        Log.error("a batch hook threw; \(deliveries.count) messages go back to \(source): \(error)", from: id)
+        try connection.nack(deliveries.map(\.tag), requeue: true)
+        Thread.sleep(forTimeInterval: pollInterval.timeInterval)
     }
 
     private func failedCopy(of message: Message, reason: String) -> Message {

@@ -5,10 +5,11 @@ import Monomyth
 ///
 /// Idempotent: the id of every applied message is recorded in
 /// `applied_messages` in the same transaction as its counts, so a message
-/// delivered twice is counted once.
+/// delivered twice is counted once. A batch is one transaction; each message
+/// is a savepoint in it, so a message that fails leaves no trace.
 public struct CountsStore: SinkConsumer {
     private let database: SQLiteDatabase
-    private let begin, commit, rollback, recordID, addCount: SQLiteDatabase.Statement
+    private let begin, commit, rollback, savepoint, release, rollbackToSavepoint, recordID, addCount: SQLiteDatabase.Statement
 
     /// Opens the database at `path`, creating the tables if needed.
     public init(path: String) throws {
@@ -18,6 +19,9 @@ public struct CountsStore: SinkConsumer {
         begin = try database.prepare("BEGIN IMMEDIATE")
         commit = try database.prepare("COMMIT")
         rollback = try database.prepare("ROLLBACK")
+        savepoint = try database.prepare("SAVEPOINT message")
+        release = try database.prepare("RELEASE message")
+        rollbackToSavepoint = try database.prepare("ROLLBACK TO message")
         recordID = try database.prepare("INSERT OR IGNORE INTO applied_messages(message_id) VALUES (?)")
         addCount = try database.prepare(
             """
@@ -31,18 +35,32 @@ public struct CountsStore: SinkConsumer {
         CREATE TABLE IF NOT EXISTS applied_messages(message_id TEXT PRIMARY KEY);
         """
 
-    public mutating func consume(_ counts: [String: Int], id: String) throws {
-        try begin.run()
+    public mutating func beginBatch() throws { try begin.run() }
+
+    public mutating func finishBatch() throws {
         do {
-            try recordID.run([.text(id)])
-            if database.changes > 0 {
-                for (word, count) in counts { try addCount.run([.text(word), .integer(count)]) }
-            }
             try commit.run()
         } catch {
             _ = try? rollback.run()
             throw error
         }
+    }
+
+    /// Applies one message's counts (in a transaction of its own when called
+    /// outside a batch: a savepoint then begins and ends one).
+    public mutating func consume(_ counts: [String: Int], id: String) throws {
+        try savepoint.run()
+        do {
+            try recordID.run([.text(id)])
+            if database.changes > 0 {
+                for (word, count) in counts { try addCount.run([.text(word), .integer(count)]) }
+            }
+        } catch {
+            _ = try? rollbackToSavepoint.run()
+            _ = try? release.run()
+            throw error
+        }
+        try release.run()
     }
 
     /// Empties the tables of the database at `path` (creating them if

@@ -27,7 +27,8 @@ public func wordCountPipeline(input: String, database: String, mapInstances: Int
         Source("load-file", batchSize: 1) { try LineChunks(path: input, linesPerItem: 10) }
         Stage("map-text", batchSize: 10) { (text: String) in wordCounts(in: text) }
             .instances(mapInstances)
-        Sink("store-counts", batchSize: 10) { try CountsStore(path: database) }
+        // One SQLite transaction per batch: a large batch writes far less.
+        Sink("store-counts", batchSize: 100) { try CountsStore(path: database) }
     }
 }
 
