@@ -14,6 +14,7 @@ public final class Master: Sendable {
     /// The bound endpoint, a wildcard port resolved.
     public let endpoint: String
     private let service: ServiceThread
+    private let wakeup: ZMQWakeup
     private let snapshot: Guarded<MasterState>
 
     /// Binds `endpoint` (e.g. `tcp://*:5555` or `inproc://master`) and starts
@@ -24,9 +25,13 @@ public final class Master: Sendable {
         let bound = Guarded(endpoint)
         let snapshot = Guarded(MasterState(graph: graph))
         self.snapshot = snapshot
+        let wakeup = ZMQWakeup(context: context)
+        self.wakeup = wakeup
         service = try ServiceThread.start(name: "master") { service in
             let socket = try ZMQSocket(context, .router)
             defer { socket.close() }
+            let wake = try wakeup.listen()
+            defer { wake.close() }
             try socket.setOption(ZMQ_ROUTER_HANDOVER, 1)
             try socket.setOption(ZMQ_ROUTER_MANDATORY, 1)
             try socket.bind(endpoint)
@@ -38,8 +43,11 @@ public final class Master: Sendable {
             var nextBeat = ContinuousClock.now + liveness.interval
             while !service.isStopRequested {
                 do {
-                    if let frames = try socket.receive(timeout: Master.tick) {
-                        Master.serve(frames, state: &state, socket: socket)
+                    let readable = try ZMQSocket.poll([socket, wake], timeout: Master.tick)
+                    if readable[1] { ZMQWakeup.drain(wake) }
+                    if readable[0] {
+                        Master.serve(try socket.receive(), state: &state, socket: socket)
+                        snapshot.update { $0 = state }
                     }
                 } catch let error as ZMQError where error.isTerminated {
                     return
@@ -48,16 +56,16 @@ public final class Master: Sendable {
                 if now >= nextBeat {
                     nextBeat = now + liveness.interval
                     Master.checkLiveness(at: now, timeout: liveness.timeout, state: &state, socket: socket)
+                    snapshot.update { $0 = state }
                 }
-                snapshot.update { $0 = state }
             }
         }
         self.endpoint = bound.current
     }
 
-    /// The longest the loop waits for a message, which bounds how long
-    /// ``stop()`` waits and how late a heartbeat goes out.
-    static let tick: Duration = .milliseconds(10)
+    /// The longest the loop waits for a message, which bounds how late a
+    /// heartbeat goes out (``stop()`` wakes the loop at once).
+    static let tick: Duration = .milliseconds(100)
 
     /// The master's state as of its last message.
     public var state: MasterState { snapshot.current }
@@ -65,6 +73,7 @@ public final class Master: Sendable {
     /// Stops serving and closes the socket; returns once done.
     public func stop() {
         service.requestStop()
+        wakeup.wake()
         service.join()
     }
 

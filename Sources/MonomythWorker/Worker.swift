@@ -16,10 +16,11 @@ public final class Worker: Sendable {
     public let id: String
     private let service: ServiceThread
     private let started = Guarded<[NodeInstance]>([])
+    private let wakeup: ZMQWakeup
 
-    /// The longest the loop waits for a message, which bounds how long a
-    /// stop request waits to be seen.
-    static let tick: Duration = .milliseconds(10)
+    /// The longest the loop waits for a message, which bounds how late a
+    /// heartbeat goes out (``stop()`` wakes the loop at once).
+    static let tick: Duration = .milliseconds(100)
 
     /// The longest a shutdown waits for nodes to finish their batch in hand.
     public static let shutdownGrace: Duration = .seconds(30)
@@ -37,10 +38,12 @@ public final class Worker: Sendable {
     ) throws {
         self.id = id
         let started = self.started
+        let wakeup = ZMQWakeup(context: context)
+        self.wakeup = wakeup
         service = try ServiceThread.start(name: id) { service in
             var loop = try WorkerLoop(
                 id: id, pipeline: pipeline, stream: stream, master: master, context: context, started: started,
-                liveness: liveness, nodePollInterval: nodePollInterval)
+                liveness: liveness, nodePollInterval: nodePollInterval, wake: try wakeup.listen())
             defer { loop.close() }
             service.ready()
             try loop.run(until: { service.isStopRequested })
@@ -59,6 +62,7 @@ public final class Worker: Sendable {
     /// returns once all that is done (as `SHUTDOWN` does).
     public func stop() {
         service.requestStop()
+        wakeup.wake()
         service.join()
     }
 
@@ -79,6 +83,8 @@ private struct WorkerLoop {
     let nodePollInterval: Duration
     var dealer: ZMQSocket
     let pull: ZMQSocket
+    /// Readable when ``Worker/stop()`` wants the loop to look up.
+    let wake: ZMQSocket
     let nodeEndpoint: String
     var lastHeard = ContinuousClock.now
     var nodes: [String: NodeInstance] = [:]
@@ -87,9 +93,10 @@ private struct WorkerLoop {
 
     init(
         id: String, pipeline: Pipeline, stream: any DataStream, master: String, context: ZMQContext,
-        started: Guarded<[NodeInstance]>, liveness: Liveness, nodePollInterval: Duration
+        started: Guarded<[NodeInstance]>, liveness: Liveness, nodePollInterval: Duration, wake: ZMQSocket
     ) throws {
         self.id = id
+        self.wake = wake
         self.nodePollInterval = nodePollInterval
         self.master = master
         self.liveness = liveness
@@ -113,6 +120,7 @@ private struct WorkerLoop {
     func close() {
         dealer.close()
         pull.close()
+        wake.close()
     }
 
     mutating func run(until stopRequested: () -> Bool) throws {
@@ -130,7 +138,8 @@ private struct WorkerLoop {
             }
             let readable: [Bool]
             do {
-                readable = try ZMQSocket.poll([dealer, pull], timeout: Worker.tick)
+                readable = try ZMQSocket.poll([dealer, pull, wake], timeout: Worker.tick)
+                if readable[2] { ZMQWakeup.drain(wake) }
                 if readable[0] { handleMaster(try dealer.receive()) }
                 if readable[1] { handleNode(try pull.receive()) }
             } catch {
