@@ -13,7 +13,10 @@ public func wordCounts(in text: String) -> [String: Int] {
 }
 
 private func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
-    scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
+    // ASCII first: tab, line feed, vertical tab, form feed, carriage return,
+    // U+001C–U+001F and space; the property lookup only for the rest.
+    if scalar.isASCII { return (0x09...0x0D).contains(scalar.value) || (0x1C...0x20).contains(scalar.value) }
+    return scalar.properties.isWhitespace
 }
 
 /// WordCount: `load-file` → `map-text` → `store-counts`.
