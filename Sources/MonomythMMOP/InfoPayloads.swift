@@ -92,12 +92,35 @@ public struct NodeMetrics: Codable, Equatable, Sendable {
         self.batchSeconds = batchSeconds
     }
 
-    /// The sum of two counts of the same type.
+    /// The sum of two counts of the same type; a sum too large to hold
+    /// stays at the largest value rather than overflowing.
     public func adding(_ other: NodeMetrics) -> NodeMetrics {
-        NodeMetrics(
-            type: type, processed: processed + other.processed, failed: failed + other.failed,
-            dropped: dropped + other.dropped, batches: batches + other.batches,
-            batchSeconds: batchSeconds + other.batchSeconds)
+        func sum(_ a: Int, _ b: Int) -> Int {
+            let (result, overflow) = a.addingReportingOverflow(b)
+            return overflow ? .max : result
+        }
+        return NodeMetrics(
+            type: type, processed: sum(processed, other.processed), failed: sum(failed, other.failed),
+            dropped: sum(dropped, other.dropped), batches: sum(batches, other.batches),
+            batchSeconds: min(batchSeconds + other.batchSeconds, .greatestFiniteMagnitude))
+    }
+
+    /// Decodes, refusing negative counts and a time that is negative or not
+    /// finite: a peer's report must not be able to break the master's sums.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            type: try container.decode(String.self, forKey: .type),
+            processed: try container.decode(Int.self, forKey: .processed),
+            failed: try container.decode(Int.self, forKey: .failed),
+            dropped: try container.decode(Int.self, forKey: .dropped),
+            batches: try container.decode(Int.self, forKey: .batches),
+            batchSeconds: try container.decode(Double.self, forKey: .batchSeconds))
+        guard [processed, failed, dropped, batches].allSatisfy({ $0 >= 0 }), batchSeconds.isFinite, batchSeconds >= 0
+        else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: container.codingPath, debugDescription: "counts and seconds must be finite and not negative"))
+        }
     }
 
     enum CodingKeys: String, CodingKey {

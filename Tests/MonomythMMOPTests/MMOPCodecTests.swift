@@ -63,6 +63,26 @@ import Testing
         }
     }
 
+    @Test func nodeMetricsThatCouldBreakTheMastersSumsAreRejected() {
+        for json in [
+            #"[{"type":"A","processed":-1,"failed":0,"dropped":0,"batches":0,"batch_seconds":0}]"#,
+            #"[{"type":"A","processed":1,"failed":0,"dropped":0,"batches":0,"batch_seconds":-2}]"#,
+            #"[{"type":"A","processed":1,"failed":0,"dropped":0,"batches":0,"batch_seconds":1e400}]"#,
+        ] {
+            #expect(throws: MMOPDecodingError.invalidJSON(command: "NODE-METRICS"), "\(json)") {
+                try MMOPCodec.decode([Array("MMOP/0".utf8), Array("NODE-METRICS".utf8), Array(json.utf8)])
+            }
+        }
+    }
+
+    @Test func metricSumsSaturateInsteadOfOverflowing() {
+        let huge = NodeMetrics(type: "A", processed: .max, failed: .max, dropped: 1, batches: .max, batchSeconds: 1e308)
+        let sum = huge.adding(huge)
+        #expect(sum == NodeMetrics(
+            type: "A", processed: .max, failed: .max, dropped: 2, batches: .max, batchSeconds: .greatestFiniteMagnitude))
+        #expect(MMOPJSON.encode([sum]).count > 0, "still encodes")
+    }
+
     @Test func randomBytesNeverTrap() {
         var generator = SystemRandomNumberGenerator()
         let commands = Self.everyMessage.map(\.command)
