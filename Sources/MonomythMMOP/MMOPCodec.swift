@@ -5,6 +5,9 @@
 /// ``MMOPDecodingError``; it never traps.
 public enum MMOPCodec {
     public static let version = "MMOP/0"
+    /// The most nodes of one type a worker may report running: more is a
+    /// broken or hostile peer.
+    public static let maxNodeCount = 100_000
 
     public static func encode(_ message: MMOPMessage) -> [[UInt8]] {
         ([version, message.command] + message.textArguments).map { Array($0.utf8) } + message.byteArguments
@@ -65,7 +68,9 @@ public enum MMOPCodec {
         case "RUNNING":
             try expect(2)
             let count = try text(1)
-            guard count.allSatisfy(\.isASCII), let number = Int(count), number >= 0 else { throw .invalidCount(count) }
+            guard count.allSatisfy(\.isASCII), let number = Int(count), (0...maxNodeCount).contains(number) else {
+                throw .invalidCount(count)
+            }
             return .running(type: try text(0), count: number)
         case "HEARTBEAT": try expect(0); return .heartbeat
         case "METRICS": try expect(0); return .metrics
@@ -111,7 +116,7 @@ public enum MMOPDecodingError: Error, Equatable, CustomStringConvertible {
             "\(command) takes \(expected) argument frame\(expected == 1 ? "" : "s"), got \(got)"
         case .invalidText(let frame): "frame \(frame) is not valid UTF-8"
         case .invalidStatusCode(let value): "status code '\(value)' is not a number from 100 to 599"
-        case .invalidCount(let value): "node count '\(value)' is not a whole number"
+        case .invalidCount(let value): "node count '\(value)' is not a whole number from 0 to \(MMOPCodec.maxNodeCount)"
         case .invalidJSON(let command): "\(command) carries JSON that does not decode"
         }
     }

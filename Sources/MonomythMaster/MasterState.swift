@@ -101,8 +101,8 @@ public struct MasterState: Sendable {
             }
             let before = workers[index].running[type, default: 0]
             workers[index].running[type] = count
-            for _ in before..<max(before, count) { cascade.nodeStarted(type: type) }
-            for _ in count..<max(count, before) { cascade.nodeStopped(type: type) }
+            if count > before { cascade.nodeStarted(type: type, count: count - before) }
+            if count < before { cascade.nodeStopped(type: type, count: before - count) }
             return []
         case .startNodeSuccess(let type):
             _ = moveQueued(type, on: sender, toRunning: true)

@@ -75,6 +75,14 @@ import Testing
         }
     }
 
+    @Test func aRunningCountBeyondAnyWorkerIsRefused() throws {
+        #expect(throws: MMOPDecodingError.invalidCount("9223372036854775807")) {
+            try MMOPCodec.decode([Array("MMOP/0".utf8), Array("RUNNING".utf8), Array("A".utf8), Array("9223372036854775807".utf8)])
+        }
+        #expect(try MMOPCodec.decode([Array("MMOP/0".utf8), Array("RUNNING".utf8), Array("A".utf8), Array("100000".utf8)])
+            == .running(type: "A", count: 100_000))
+    }
+
     @Test func metricSumsSaturateInsteadOfOverflowing() {
         let huge = NodeMetrics(type: "A", processed: .max, failed: .max, dropped: 1, batches: .max, batchSeconds: 1e308)
         let sum = huge.adding(huge)

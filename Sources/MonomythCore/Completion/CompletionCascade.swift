@@ -18,15 +18,15 @@ public struct CompletionCascade: Sendable {
 
     public init(graph: PipelineGraph) { self.graph = graph }
 
-    /// An instance of `type` was started.
-    public mutating func nodeStarted(type: String) {
-        running[type, default: 0] += 1
+    /// `count` instances of `type` were started.
+    public mutating func nodeStarted(type: String, count: Int = 1) {
+        running[type, default: 0] += count
     }
 
     /// An instance of `type` stopped without completing its task (it was
     /// stopped, or it failed): it no longer counts as running.
-    public mutating func nodeStopped(type: String) {
-        running[type, default: 0] = max(0, running[type, default: 0] - 1)
+    public mutating func nodeStopped(type: String, count: Int = 1) {
+        running[type, default: 0] = max(0, running[type, default: 0] - count)
     }
 
     /// An instance of `type` completed its task. Returns the types that must
