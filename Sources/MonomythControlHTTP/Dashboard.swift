@@ -123,8 +123,8 @@ function draw(g, infos, metrics, seconds) {
     group.appendChild(el("rect", { class: "box", width: W, height: H, rx: 10 }));
     group.appendChild(el("text", { class: "title", x: 14, y: 24 }, recipe.type));
     group.appendChild(el("text", { class: "kind", x: 14, y: 41 }, `${recipe.kind} · batch ${recipe.batch_size}`));
-    const rate = seconds > 0 && previous[recipe.type] !== undefined ? Math.max(0, (m.processed - previous[recipe.type]) / seconds) : 0;
-    group.appendChild(el("text", { class: "rate", x: 14, y: 70 }, rate.toFixed(rate < 10 ? 1 : 0) + " msg/s"));
+    const rate = seconds > 0 && previous[recipe.type] !== undefined ? Math.max(0, (m.processed - previous[recipe.type]) / seconds) : null;
+    group.appendChild(el("text", { class: "rate", x: 14, y: 70 }, rate === null ? "— msg/s" : rate.toFixed(rate < 10 ? 1 : 0) + " msg/s"));
     const line = (y, parts) => {
       const text = el("text", { class: "stat", x: 14, y });
       for (const [label, value, cls] of parts) {

@@ -6,30 +6,48 @@ import MonomythZeroMQ
 /// The way from HTTP threads to the master: one thread owns a
 /// ``ControlClient`` and runs requests one at a time, in arrival order; a
 /// caller waits at most ``patience`` for its answer, queueing included.
+/// While the master is not answering (its last request timed out), a request
+/// that would queue behind another fails at once instead of holding an HTTP
+/// thread: one request at a time probes the master.
 final class MasterLink: Sendable {
     /// The longest a caller waits.
     let patience: Duration
-    private let pending: Guarded<[Job]>
+    private let state: Guarded<LinkState>
     private let service: ServiceThread
 
     private struct Job: Sendable {
         let deadline: ContinuousClock.Instant
-        let run: @Sendable (ControlClient) -> Void
+        /// Sends the request; whether the master answered in time.
+        let run: @Sendable (ControlClient) -> Bool
+    }
+
+    private struct LinkState {
+        var pending: [Job] = []
+        var busy = false
+        var masterSilent = false
     }
 
     init(master: String, context: ZMQContext, patience: Duration) throws {
         self.patience = patience
-        let pending = Guarded<[Job]>([])
-        self.pending = pending
+        let state = Guarded(LinkState())
+        self.state = state
         service = try ServiceThread.start(name: "control-http") { service in
             let client = try ControlClient(master: master, context: context, timeout: patience)
             defer { client.close() }
             service.ready()
             while !service.isStopRequested {
-                let next = pending.wait(until: Date(timeIntervalSinceNow: 0.1)) { $0.isEmpty ? nil : true }
-                guard next != nil, let job = pending.update({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
+                let next = state.wait(until: Date(timeIntervalSinceNow: 0.1)) { $0.pending.isEmpty ? nil : true }
+                guard next != nil else { continue }
+                let job = state.update { state in
+                    state.busy = true
+                    return state.pending.removeFirst()
+                }
                 // A job whose caller has given up is not sent.
-                if ContinuousClock.now < job.deadline { job.run(client) }
+                let answered = ContinuousClock.now < job.deadline ? job.run(client) : nil
+                state.update { state in
+                    state.busy = false
+                    if let answered { state.masterSilent = !answered }
+                }
             }
         }
     }
@@ -41,12 +59,17 @@ final class MasterLink: Sendable {
     ) throws(ControlError) -> T {
         let deadline = ContinuousClock.now + patience
         let answer = Guarded<Result<T, ControlError>?>(nil)
-        pending.update {
-            $0.append(Job(deadline: deadline) { client in
+        let queued = state.update { state in
+            if state.masterSilent && (state.busy || !state.pending.isEmpty) { return false }
+            state.pending.append(Job(deadline: deadline) { client in
                 let result = Result { () throws(ControlError) -> T in try body(client) }
                 answer.update { $0 = result }
+                if case .failure(.timedOut) = result { return false }
+                return true
             })
+            return true
         }
+        guard queued else { throw .transport("the master is not answering: its last request timed out") }
         guard let result = answer.wait(until: Date(timeIntervalSinceNow: patience.timeInterval), for: { $0 }) else {
             throw .timedOut(command: command, after: patience)
         }

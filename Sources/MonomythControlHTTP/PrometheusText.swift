@@ -25,10 +25,10 @@ enum PrometheusText {
         family("monomyth_nodes_queued", "gauge", "Nodes sent to a worker and not yet started, by node type.", recipes) {
             (type($0.type), "\($0.counts.queued)")
         }
-        family("monomyth_nodes_completed_total", "counter", "Nodes that finished their bounded task, by node type.", recipes) {
+        family("monomyth_nodes_completed", "gauge", "Nodes that finished their bounded task in the current job, by node type.", recipes) {
             (type($0.type), "\($0.counts.completed)")
         }
-        family("monomyth_nodes_failed_total", "counter", "Nodes that could not start or stopped on an error, by node type.", recipes) {
+        family("monomyth_nodes_failed", "gauge", "Nodes that could not start or stopped on an error in the current job, by node type.", recipes) {
             (type($0.type), "\($0.counts.failed)")
         }
         lines.append("# HELP monomyth_workers Workers connected to the master.")

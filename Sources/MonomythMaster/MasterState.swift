@@ -73,7 +73,7 @@ public struct MasterState: Sendable {
             workerMetrics[sender] = metrics
             return []
         case .startNodeRequest(let type):
-            if isIdle && !totals.isEmpty { beginJob() }
+            if isIdle && !totals.isEmpty && graph.recipe(type: type) != nil && !workers.isEmpty { beginJob() }
             return startNode(type: type, requester: sender)
         case .stopWorkerRequest(let id):
             guard workers.contains(where: { $0.id == id }) else {
@@ -183,8 +183,9 @@ public struct MasterState: Sendable {
     /// none has begun).
     private var isIdle: Bool { unplaced.isEmpty && workers.allSatisfy { $0.totalLoad == 0 } }
 
-    /// A start request on an idle master that has seen nodes end begins a
-    /// new job: completions and failures of the last one no longer count.
+    /// A start request that the master can carry out, on an idle master that
+    /// has seen nodes end, begins a new job: completions and failures of the
+    /// last one no longer count. A refused request changes nothing.
     private mutating func beginJob() {
         cascade = CompletionCascade(graph: graph)
         totals = [:]

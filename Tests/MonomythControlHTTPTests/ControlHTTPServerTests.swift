@@ -103,7 +103,7 @@ final class Cluster {
         #expect(text.status == 200)
         #expect(text.contentType.hasPrefix("text/plain; version=0.0.4"))
         for line in [
-            "monomyth_nodes_completed_total{type=\"NUMBERS\"} 1", "monomyth_nodes_running{type=\"CHECK\"} 0",
+            "monomyth_nodes_completed{type=\"NUMBERS\"} 1", "monomyth_nodes_running{type=\"CHECK\"} 0",
             "monomyth_nodes_queued{type=\"KEEP\"} 0", "monomyth_workers 1",
             "monomyth_messages_processed_total{type=\"NUMBERS\"} \(Cluster.total)",
             "monomyth_messages_processed_total{type=\"KEEP\"} \(Cluster.total - Cluster.failing)",
@@ -190,6 +190,17 @@ final class Cluster {
         }
         #expect(answers.current == Array(repeating: 503, count: paths.count))
         #expect(ContinuousClock.now - crowd < .seconds(4))
+
+        // The master is known silent: while one request tries it, another
+        // fails at once instead of holding an HTTP thread.
+        let probe = Guarded<Int?>(nil)
+        Thread { probe.update { $0 = (try? http("GET", server.address.port, "/recipe-info").status) ?? 0 } }.start()
+        Thread.sleep(forTimeInterval: 0.2)
+        let turnedAway = try http("GET", server.address.port, "/worker-info")
+        #expect(turnedAway.status == 503)
+        #expect((turnedAway.object["error_message"] as? String)?.contains("the master is not answering") == true,
+                "\(turnedAway.body)")
+        #expect(probe.wait(until: Date(timeIntervalSinceNow: 5)) { $0 } == 503)
         // What does not need the master still answers.
         #expect(try http("GET", server.address.port, "/pipeline").status == 200)
     }

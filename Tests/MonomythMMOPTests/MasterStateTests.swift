@@ -107,6 +107,9 @@ func chainGraph(instances: Int = 1) throws -> PipelineGraph {
         for type in ["A", "B", "C"] { _ = state.handle(.workerTaskCompleted(type: type), from: "w1") }
         #expect(state.recipeInfo.map(\.counts) == [.init(completed: 1), .init(completed: 1, failed: 1), .init(completed: 1)])
 
+        #expect(state.handle(.startNodeRequest(type: "NOPE"), from: "c").map(\.message.command) == ["START-NODE-REQUEST-FAILURE"])
+        #expect(state.recipeInfo.map(\.counts.completed) == [1, 1, 1], "a refused request begins no job")
+
         let second = state.handle(.startNodeRequest(type: "C"), from: "c")
 
         #expect(second.map(\.message.command) == ["START-NODE", "START-NODE-REQUEST-SUCCESS"],
