@@ -18,6 +18,7 @@ private let outQueue = "bench-out"
 func brokerThroughput(_ options: BenchmarkOptions) throws -> [BenchmarkRow] {
     let url = try AMQPURL(parsing: options.amqpURL)
     let batch = options.batchSize, count = options.brokerMessages
+    defer { try? RabbitMQDataStream(url: url).delete(queues: [inQueue, outQueue, QueueName.fail(of: "PASS")]) }
     return try [true, false].map { persistent in
         let result = try alternating(
             rounds: options.rounds,
