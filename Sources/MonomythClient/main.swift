@@ -144,5 +144,16 @@ do {
     defer { client.close() }
     print(try command.perform(argument, client: client, json: options.isSet("json")))
 } catch {
+    if options.isSet("json") {
+        // The failure as JSON on standard output, for scripts; still exit 1.
+        let object: [String: Any] = if case ControlError.refused(let reason, let code) = error {
+            ["error_message": reason, "status_code": code]
+        } else {
+            ["error_message": "\(error)"]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        print(String(decoding: data, as: UTF8.self))
+        exit(1)
+    }
     fail("\(error)", code: 1)
 }

@@ -59,6 +59,9 @@ extension WordCountOnRabbitMQTests {
             let refused = try client(["start-node", "MAP-TEXT"])
             #expect(refused.status == 1)
             #expect(refused.stderr == "monomyth: the master refused: no worker is connected (503)\n")
+            let refusedJSON = try client(["start-node", "MAP-TEXT", "--json"])
+            #expect(refusedJSON.status == 1)
+            #expect(refusedJSON.stdout == #"{"error_message":"no worker is connected","status_code":503}"# + "\n")
 
             for worker in workers {
                 #expect(worker.wait(timeout: .seconds(30)) == 0, "a worker told to stop exits: \(worker.stderr)")
